@@ -1,0 +1,844 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-stillframecut
+ * @title: stillframecut
+ *
+ * Drops the static spans of a video, reading the motion decision that
+ * stillframedetect attached to each buffer. A static span shorter than
+ * #GstStillframeCut:min-static-duration is kept whole; of a longer one,
+ * #GstStillframeCut:post-roll after the motion before it and
+ * #GstStillframeCut:pre-roll before the motion after it are kept and the
+ * rest is dropped. A buffer without the motion meta is kept, as if it moved.
+ *
+ * With timestamps=retime (the default) the kept frames are re-timestamped
+ * into one continuous segment, so an encoder and muxer downstream write a
+ * file as long as what was kept. With timestamps=original they keep their
+ * source timestamps and each dropped frame becomes a GAP event, for
+ * analytics chains and live sources.
+ *
+ * An element message `stillframe-cut` is posted for every dropped span and a
+ * `stillframe-cut-summary` at end of stream.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=in.mp4 ! decodebin ! videoconvert ! \
+ *     stillframedetect ! stillframecut ! x264enc ! mp4mux ! filesink location=out.mp4
+ * ]|
+ *
+ * ## Locking
+ * Settings live under the object lock. The held frames and the cut state
+ * are touched only with the sink pad's stream lock held (chain, serialized
+ * events, FLUSH_STOP). The few fields that queries and upstream events read
+ * from other threads are under timeline_lock. The object lock and
+ * timeline_lock are never held together, and neither while pushing.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gststillframecut.h"
+#include "gststillframeelements.h"
+#include "stillframemeta.h"
+
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <deque>
+
+GST_DEBUG_CATEGORY_STATIC (gst_stillframe_cut_debug);
+#define GST_CAT_DEFAULT gst_stillframe_cut_debug
+
+#define DEFAULT_MIN_STATIC_DURATION (3 * GST_SECOND)
+#define DEFAULT_PRE_ROLL (1 * GST_SECOND)
+#define DEFAULT_POST_ROLL (1 * GST_SECOND)
+#define DEFAULT_TIMESTAMPS GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
+#define MAX_HOLD_TIME (3600 * GST_SECOND)
+
+enum
+{
+  PROP_0,
+  PROP_MIN_STATIC_DURATION,
+  PROP_PRE_ROLL,
+  PROP_POST_ROLL,
+  PROP_TIMESTAMPS,
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+
+GType
+gst_stillframe_cut_timestamps_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_STILLFRAME_CUT_TIMESTAMPS_RETIME,
+        "Rewrite timestamps into one continuous timeline", "retime"},
+    {GST_STILLFRAME_CUT_TIMESTAMPS_ORIGINAL,
+        "Keep source timestamps, send GAP events over dropped frames",
+        "original"},
+    {0, NULL, NULL},
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstStillframeCutTimestamps", values);
+    g_once_init_leave (&type, t);
+  }
+  return (GType) type;
+}
+
+struct Settings
+{
+  GstClockTime min_static_duration = DEFAULT_MIN_STATIC_DURATION;
+  GstClockTime pre_roll = DEFAULT_PRE_ROLL;
+  GstClockTime post_roll = DEFAULT_POST_ROLL;
+  GstStillframeCutTimestamps timestamps = DEFAULT_TIMESTAMPS;
+
+  /* The longest a frame can wait for its fate: a leading static span is
+   * judged only once it reaches min-static-duration, and a dropped span's
+   * last pre-roll worth of frames waits for motion. */
+  GstClockTime hold_time () const
+  {
+    return std::max (min_static_duration, pre_roll);
+  }
+};
+
+/* A frame whose fate is not decided yet, or a serialized event queued
+ * behind such frames to keep its order. */
+struct HeldItem
+{
+  GstBuffer *buffer;
+  GstEvent *event;
+  GstClockTime running_time;
+  GstClockTime duration;
+};
+
+struct StreamState
+{
+  std::deque<HeldItem> held;
+  GstSegment segment;
+  gboolean need_output_segment = TRUE;
+  GstClockTime frame_duration = GST_CLOCK_TIME_NONE;    /* from the caps */
+
+  /* Hysteresis over running time. */
+  GstClockTime last_motion_end = GST_CLOCK_TIME_NONE;
+  GstClockTime static_start = GST_CLOCK_TIME_NONE;
+  gboolean static_span_long = FALSE;
+
+  /* The dropped span being built. */
+  gboolean dropping = FALSE;
+  GstClockTime drop_start_running_time = 0;
+  GstClockTime drop_start = 0, drop_stop = 0;   /* stream time */
+  guint64 drop_frames = 0;
+  gboolean splice_pending = FALSE;
+
+  /* Buffers from a pool with a maximum size are copied before being held,
+   * so the upstream decoder never runs out of buffers. */
+  GstBufferPool *checked_pool = NULL;
+  gboolean checked_pool_bounded = FALSE;
+
+  guint64 frames_in = 0, frames_out = 0, spans_dropped = 0;
+  GstClockTime duration_in = 0, duration_out = 0;
+};
+
+struct _GstStillframeCut
+{
+  GstElement parent;
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  Settings settings;            /* object lock */
+  StreamState state;            /* sink pad stream lock */
+
+  GMutex timeline_lock;
+  GstClockTime cut_total;       /* running time removed so far (retime) */
+  GstClockTime position;        /* output running time reached */
+};
+
+G_DEFINE_TYPE_WITH_CODE (GstStillframeCut, gst_stillframe_cut,
+    GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_stillframe_cut_debug, "stillframecut", 0,
+        "stillframe static span cutter"));
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (stillframecut, "stillframecut",
+    GST_RANK_NONE, GST_TYPE_STILLFRAME_CUT, stillframe_element_init (plugin));
+
+static Settings
+get_settings (GstStillframeCut * self)
+{
+  GST_OBJECT_LOCK (self);
+  Settings settings = self->settings;
+  GST_OBJECT_UNLOCK (self);
+  return settings;
+}
+
+static GstClockTime
+get_cut_total (GstStillframeCut * self)
+{
+  g_mutex_lock (&self->timeline_lock);
+  GstClockTime cut = self->cut_total;
+  g_mutex_unlock (&self->timeline_lock);
+  return cut;
+}
+
+static void
+release_checked_pool (StreamState & state)
+{
+  gst_clear_object (&state.checked_pool);
+}
+
+static void
+clear_held (StreamState & state)
+{
+  for (HeldItem & item : state.held) {
+    gst_clear_buffer (&item.buffer);
+    gst_clear_event (&item.event);
+  }
+  state.held.clear ();
+}
+
+/* Forgets the hysteresis, e.g. after a drain; the output timeline stays. */
+static void
+reset_hysteresis (StreamState & state)
+{
+  state.last_motion_end = GST_CLOCK_TIME_NONE;
+  state.static_start = GST_CLOCK_TIME_NONE;
+  state.static_span_long = FALSE;
+}
+
+static void
+reset_stream (GstStillframeCut * self)
+{
+  StreamState & state = self->state;
+  clear_held (state);
+  release_checked_pool (state);
+  state = StreamState ();
+  gst_segment_init (&state.segment, GST_FORMAT_TIME);
+  g_mutex_lock (&self->timeline_lock);
+  self->cut_total = 0;
+  self->position = 0;
+  g_mutex_unlock (&self->timeline_lock);
+}
+
+static GstClockTime
+stream_time_of (StreamState & state, GstClockTime pts)
+{
+  return gst_segment_to_stream_time (&state.segment, GST_FORMAT_TIME, pts);
+}
+
+static void
+close_dropped_span (GstStillframeCut * self)
+{
+  StreamState & state = self->state;
+  if (!state.dropping)
+    return;
+  state.dropping = FALSE;
+  state.spans_dropped++;
+  GST_DEBUG_OBJECT (self, "dropped %" G_GUINT64_FORMAT " frames from %"
+      GST_TIME_FORMAT " to %" GST_TIME_FORMAT, state.drop_frames,
+      GST_TIME_ARGS (state.drop_start), GST_TIME_ARGS (state.drop_stop));
+  GstStructure *s = gst_structure_new ("stillframe-cut",
+      "start", G_TYPE_UINT64, (guint64) state.drop_start,
+      "stop", G_TYPE_UINT64, (guint64) state.drop_stop,
+      "duration", G_TYPE_UINT64, (guint64) (state.drop_stop - state.drop_start),
+      "frames", G_TYPE_UINT64, state.drop_frames, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static GstFlowReturn
+push_output_segment_if_needed (GstStillframeCut * self,
+    const Settings & settings)
+{
+  StreamState & state = self->state;
+  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
+      || !state.need_output_segment)
+    return GST_FLOW_OK;
+  state.need_output_segment = FALSE;
+  /* One segment from 0: output PTS are output running times. */
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  if (!gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment)))
+    return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_ERROR;
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+push_kept (GstStillframeCut * self, const Settings & settings,
+    GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
+{
+  StreamState & state = self->state;
+  const gboolean retime =
+      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
+
+  if (state.dropping) {
+    if (retime && GST_CLOCK_TIME_IS_VALID (running_time)) {
+      g_mutex_lock (&self->timeline_lock);
+      self->cut_total += running_time - state.drop_start_running_time;
+      g_mutex_unlock (&self->timeline_lock);
+    }
+    close_dropped_span (self);
+    state.splice_pending = TRUE;
+  }
+
+  GstFlowReturn ret = push_output_segment_if_needed (self, settings);
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+
+  GstClockTime out_time = running_time;
+  buffer = gst_buffer_make_writable (buffer);
+  if (retime && GST_CLOCK_TIME_IS_VALID (running_time)) {
+    out_time = running_time - get_cut_total (self);
+    GST_BUFFER_PTS (buffer) = out_time;
+    GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  }
+  if (state.splice_pending) {
+    state.splice_pending = FALSE;
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    /* Each kept span then starts on a keyframe once encoded: cuttable and
+     * seekable later without re-encoding. */
+    if (retime && GST_CLOCK_TIME_IS_VALID (out_time))
+      gst_pad_push_event (self->srcpad,
+          gst_video_event_new_downstream_force_key_unit (out_time, out_time,
+              out_time, TRUE, 0));
+  }
+
+  state.frames_out++;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    state.duration_out += duration;
+  if (GST_CLOCK_TIME_IS_VALID (out_time)) {
+    g_mutex_lock (&self->timeline_lock);
+    self->position = out_time + (GST_CLOCK_TIME_IS_VALID (duration) ?
+        duration : 0);
+    g_mutex_unlock (&self->timeline_lock);
+  }
+  return gst_pad_push (self->srcpad, buffer);
+}
+
+static GstFlowReturn
+drop_frame (GstStillframeCut * self, const Settings & settings,
+    GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
+{
+  StreamState & state = self->state;
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  const GstClockTime end = GST_CLOCK_TIME_IS_VALID (duration) ?
+      pts + duration : pts;
+
+  if (!state.dropping) {
+    state.dropping = TRUE;
+    state.drop_start_running_time = running_time;
+    state.drop_start = stream_time_of (state, pts);
+    state.drop_frames = 0;
+  }
+  state.drop_stop = stream_time_of (state, end);
+  state.drop_frames++;
+  gst_buffer_unref (buffer);
+
+  if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_ORIGINAL) {
+    if (!gst_pad_push_event (self->srcpad, gst_event_new_gap (pts,
+                duration)))
+      return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
+          GST_FLOW_OK;
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+push_event_in_order (GstStillframeCut * self, const Settings & settings,
+    GstEvent * event)
+{
+  StreamState & state = self->state;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_GAP
+      && settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME) {
+    GstClockTime timestamp, duration;
+    gst_event_parse_gap (event, &timestamp, &duration);
+    const GstClockTime running_time = gst_segment_to_running_time
+        (&state.segment, GST_FORMAT_TIME, timestamp);
+    gst_event_unref (event);
+    /* A gap inside a dropped span is dropped with it. */
+    if (state.dropping || !GST_CLOCK_TIME_IS_VALID (running_time))
+      return GST_FLOW_OK;
+    GstFlowReturn ret = push_output_segment_if_needed (self, settings);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    event = gst_event_new_gap (running_time - get_cut_total (self), duration);
+  }
+  gst_pad_push_event (self->srcpad, event);
+  return GST_FLOW_OK;
+}
+
+/* Decides held frames from the front: frames starting before `keep_from`
+ * are dropped, the first later one stops the walk. With keep_from NONE,
+ * everything held is kept. Events are pushed in their place. */
+static GstFlowReturn
+release_held (GstStillframeCut * self, const Settings & settings,
+    gboolean drop_all, GstClockTime keep_from)
+{
+  StreamState & state = self->state;
+  GstFlowReturn ret = GST_FLOW_OK;
+  while (!state.held.empty ()) {
+    HeldItem item = state.held.front ();
+    GstFlowReturn item_ret;
+    if (item.event) {
+      state.held.pop_front ();
+      item_ret = push_event_in_order (self, settings, item.event);
+    } else if (drop_all || (GST_CLOCK_TIME_IS_VALID (keep_from)
+            && item.running_time < keep_from)) {
+      state.held.pop_front ();
+      item_ret = drop_frame (self, settings, item.buffer, item.running_time,
+          item.duration);
+    } else if (!GST_CLOCK_TIME_IS_VALID (keep_from)) {
+      state.held.pop_front ();
+      item_ret = push_kept (self, settings, item.buffer, item.running_time,
+          item.duration);
+    } else {
+      break;
+    }
+    if (ret == GST_FLOW_OK)
+      ret = item_ret;
+  }
+  return ret;
+}
+
+/* End of the stream or of a segment: a trailing static span that reached
+ * min-static-duration is dropped (no motion follows to pre-roll for),
+ * a shorter one is kept whole. */
+static GstFlowReturn
+drain (GstStillframeCut * self, const Settings & settings)
+{
+  StreamState & state = self->state;
+  GstFlowReturn ret = release_held (self, settings, state.static_span_long,
+      GST_CLOCK_TIME_NONE);
+  close_dropped_span (self);
+  reset_hysteresis (state);
+  return ret;
+}
+
+static GstBuffer *
+detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
+{
+  StreamState & state = self->state;
+  GstBufferPool *pool = buffer->pool;
+  if (pool == NULL)
+    return buffer;
+  if (pool != state.checked_pool) {
+    gst_object_replace ((GstObject **) & state.checked_pool,
+        GST_OBJECT (pool));
+    GstStructure *config = gst_buffer_pool_get_config (pool);
+    guint max_buffers = 0;
+    gst_buffer_pool_config_get_params (config, NULL, NULL, NULL, &max_buffers);
+    gst_structure_free (config);
+    state.checked_pool_bounded = max_buffers != 0;
+    GST_DEBUG_OBJECT (self, "upstream pool %" GST_PTR_FORMAT " %s", pool,
+        state.checked_pool_bounded ? "is bounded: copying held frames" :
+        "is unbounded");
+  }
+  if (!state.checked_pool_bounded)
+    return buffer;
+  GstBuffer *copy = gst_buffer_copy_deep (buffer);
+  gst_buffer_unref (buffer);
+  return copy;
+}
+
+static GstFlowReturn
+gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
+    GstBuffer * buffer)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  StreamState & state = self->state;
+  const Settings settings = get_settings (self);
+
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  GstClockTime duration = GST_BUFFER_DURATION (buffer);
+  if (!GST_CLOCK_TIME_IS_VALID (duration))
+    duration = state.frame_duration;
+  const GstClockTime running_time =
+      gst_segment_to_running_time (&state.segment, GST_FORMAT_TIME, pts);
+
+  state.frames_in++;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    state.duration_in += duration;
+
+  gboolean motion = TRUE;
+  if (!stillframe_motion_meta_get_motion (buffer, &motion))
+    GST_LOG_OBJECT (self, "no motion meta on %" GST_PTR_FORMAT ": kept",
+        buffer);
+  /* Without a running time nothing can be timed: keep it, as motion. */
+  if (!GST_CLOCK_TIME_IS_VALID (running_time))
+    motion = TRUE;
+
+  if (motion) {
+    GstFlowReturn ret = release_held (self, settings, FALSE,
+        GST_CLOCK_TIME_NONE);
+    GstFlowReturn kept = push_kept (self, settings, buffer, running_time,
+        duration);
+    if (GST_CLOCK_TIME_IS_VALID (running_time))
+      state.last_motion_end = running_time +
+          (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
+    state.static_start = GST_CLOCK_TIME_NONE;
+    state.static_span_long = FALSE;
+    return ret != GST_FLOW_OK ? ret : kept;
+  }
+
+  const GstClockTime end = running_time +
+      (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
+  if (!GST_CLOCK_TIME_IS_VALID (state.static_start))
+    state.static_start = running_time;
+
+  GstFlowReturn ret = GST_FLOW_OK;
+  const gboolean in_post_roll =
+      GST_CLOCK_TIME_IS_VALID (state.last_motion_end)
+      && running_time < state.last_motion_end + settings.post_roll;
+  if (in_post_roll && state.held.empty ()) {
+    /* Kept whether the span turns out short or long. */
+    ret = push_kept (self, settings, buffer, running_time, duration);
+  } else {
+    state.held.push_back (HeldItem {
+        detach_from_bounded_pool (self, buffer), NULL, running_time,
+        duration});
+  }
+
+  if (!state.static_span_long
+      && end - state.static_start >= settings.min_static_duration)
+    state.static_span_long = TRUE;
+  if (state.static_span_long) {
+    /* Motion can start at `end` at the earliest: frames before its
+     * pre-roll window can no longer be kept. */
+    const GstClockTime keep_from = end > settings.pre_roll ?
+        end - settings.pre_roll : 0;
+    GstFlowReturn released = release_held (self, settings, FALSE, keep_from);
+    if (ret == GST_FLOW_OK)
+      ret = released;
+  }
+  return ret;
+}
+
+static void
+post_summary (GstStillframeCut * self)
+{
+  StreamState & state = self->state;
+  GstStructure *s = gst_structure_new ("stillframe-cut-summary",
+      "frames-in", G_TYPE_UINT64, state.frames_in,
+      "frames-out", G_TYPE_UINT64, state.frames_out,
+      "spans-dropped", G_TYPE_UINT64, state.spans_dropped,
+      "duration-in", G_TYPE_UINT64, (guint64) state.duration_in,
+      "duration-out", G_TYPE_UINT64, (guint64) state.duration_out, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static gboolean
+gst_stillframe_cut_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  StreamState & state = self->state;
+  const Settings settings = get_settings (self);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      reset_stream (self);
+      return gst_pad_event_default (pad, parent, event);
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME || segment->rate <= 0) {
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("stillframecut needs a forward segment in time format"),
+            ("got %" GST_SEGMENT_FORMAT, segment));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      drain (self, settings);
+      gst_segment_copy_into (segment, &state.segment);
+      if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME) {
+        /* Running time carries across segments; ours is sent once. */
+        gst_event_unref (event);
+        return push_output_segment_if_needed (self, settings) == GST_FLOW_OK;
+      }
+      return gst_pad_push_event (self->srcpad, event);
+    }
+    case GST_EVENT_EOS:
+      drain (self, settings);
+      post_summary (self);
+      return gst_pad_push_event (self->srcpad, event);
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      GstVideoInfo info;
+      gst_event_parse_caps (event, &caps);
+      state.frame_duration = GST_CLOCK_TIME_NONE;
+      if (gst_video_info_from_caps (&info, caps) && info.fps_n > 0)
+        state.frame_duration = gst_util_uint64_scale_int (GST_SECOND,
+            info.fps_d, info.fps_n);
+      break;
+    }
+    default:
+      break;
+  }
+
+  if (GST_EVENT_IS_SERIALIZED (event) && !state.held.empty ()) {
+    state.held.push_back (HeldItem {
+        NULL, event, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE});
+    return TRUE;
+  }
+  if (GST_EVENT_IS_SERIALIZED (event))
+    return push_event_in_order (self, settings, event) == GST_FLOW_OK;
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_stillframe_cut_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  const Settings settings = get_settings (self);
+  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME)
+    return gst_pad_event_default (pad, parent, event);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEEK:
+      /* Output positions do not map back to input positions. */
+      GST_DEBUG_OBJECT (self, "refusing seek: timestamps=retime");
+      gst_event_unref (event);
+      return FALSE;
+    case GST_EVENT_QOS:{
+      GstQOSType type;
+      gdouble proportion;
+      GstClockTimeDiff diff;
+      GstClockTime timestamp;
+      gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
+      gst_event_unref (event);
+      if (GST_CLOCK_TIME_IS_VALID (timestamp))
+        timestamp += get_cut_total (self);
+      event = gst_event_new_qos (type, proportion, diff, timestamp);
+      return gst_pad_push_event (self->sinkpad, event);
+    }
+    default:
+      return gst_pad_event_default (pad, parent, event);
+  }
+}
+
+static gboolean
+gst_stillframe_cut_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  const Settings settings = get_settings (self);
+  const gboolean retime =
+      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_LATENCY:{
+      if (!gst_pad_peer_query (self->sinkpad, query))
+        return FALSE;
+      gboolean live;
+      GstClockTime min, max;
+      gst_query_parse_latency (query, &live, &min, &max);
+      const GstClockTime hold = settings.hold_time ();
+      min += hold;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += hold;
+      GST_DEBUG_OBJECT (self, "adding %" GST_TIME_FORMAT " of latency",
+          GST_TIME_ARGS (hold));
+      gst_query_set_latency (query, live, min, max);
+      return TRUE;
+    }
+    case GST_QUERY_POSITION:{
+      GstFormat format;
+      gst_query_parse_position (query, &format, NULL);
+      if (!retime)
+        break;
+      if (format != GST_FORMAT_TIME)
+        return FALSE;
+      g_mutex_lock (&self->timeline_lock);
+      gst_query_set_position (query, format, (gint64) self->position);
+      g_mutex_unlock (&self->timeline_lock);
+      return TRUE;
+    }
+    case GST_QUERY_DURATION:
+      /* Known only once the whole input has been cut. */
+      if (retime)
+        return FALSE;
+      break;
+    case GST_QUERY_SEEKING:
+      if (retime) {
+        GstFormat format;
+        gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+        gst_query_set_seeking (query, format, FALSE, 0, -1);
+        return TRUE;
+      }
+      break;
+    default:
+      break;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static GstStateChangeReturn
+gst_stillframe_cut_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (element);
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    reset_stream (self);
+
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS (gst_stillframe_cut_parent_class)->change_state
+      (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset_stream (self);
+  return ret;
+}
+
+static void
+gst_stillframe_cut_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (object);
+
+  GST_OBJECT_LOCK (self);
+  const GstClockTime old_hold = self->settings.hold_time ();
+  switch (prop_id) {
+    case PROP_MIN_STATIC_DURATION:
+      self->settings.min_static_duration = g_value_get_uint64 (value);
+      break;
+    case PROP_PRE_ROLL:
+      self->settings.pre_roll = g_value_get_uint64 (value);
+      break;
+    case PROP_POST_ROLL:
+      self->settings.post_roll = g_value_get_uint64 (value);
+      break;
+    case PROP_TIMESTAMPS:
+      self->settings.timestamps =
+          (GstStillframeCutTimestamps) g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  const gboolean latency_changed = old_hold != self->settings.hold_time ();
+  GST_OBJECT_UNLOCK (self);
+
+  if (latency_changed)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static void
+gst_stillframe_cut_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MIN_STATIC_DURATION:
+      g_value_set_uint64 (value, self->settings.min_static_duration);
+      break;
+    case PROP_PRE_ROLL:
+      g_value_set_uint64 (value, self->settings.pre_roll);
+      break;
+    case PROP_POST_ROLL:
+      g_value_set_uint64 (value, self->settings.post_roll);
+      break;
+    case PROP_TIMESTAMPS:
+      g_value_set_enum (value, self->settings.timestamps);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_stillframe_cut_finalize (GObject * object)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (object);
+
+  clear_held (self->state);
+  release_checked_pool (self->state);
+  self->state.~StreamState ();
+  g_mutex_clear (&self->timeline_lock);
+  G_OBJECT_CLASS (gst_stillframe_cut_parent_class)->finalize (object);
+}
+
+static void
+gst_stillframe_cut_class_init (GstStillframeCutClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags flags = (GParamFlags) (G_PARAM_READWRITE |
+      G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  gobject_class->set_property = gst_stillframe_cut_set_property;
+  gobject_class->get_property = gst_stillframe_cut_get_property;
+  gobject_class->finalize = gst_stillframe_cut_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MIN_STATIC_DURATION,
+      g_param_spec_uint64 ("min-static-duration", "Minimum static duration",
+          "A static span shorter than this (ns) is kept whole. Frames are "
+          "held up to max(min-static-duration, pre-roll), which is added to "
+          "the latency", 0, MAX_HOLD_TIME, DEFAULT_MIN_STATIC_DURATION,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_PRE_ROLL,
+      g_param_spec_uint64 ("pre-roll", "Pre-roll",
+          "Static video kept before motion starts (ns)", 0, MAX_HOLD_TIME,
+          DEFAULT_PRE_ROLL, flags));
+  g_object_class_install_property (gobject_class, PROP_POST_ROLL,
+      g_param_spec_uint64 ("post-roll", "Post-roll",
+          "Static video kept after motion stops (ns)", 0, MAX_HOLD_TIME,
+          DEFAULT_POST_ROLL, flags));
+  g_object_class_install_property (gobject_class, PROP_TIMESTAMPS,
+      g_param_spec_enum ("timestamps", "Timestamps",
+          "retime: one continuous output timeline, as long as what was kept; "
+          "original: source timestamps, GAP events over dropped frames",
+          GST_TYPE_STILLFRAME_CUT_TIMESTAMPS, DEFAULT_TIMESTAMPS,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY)));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Still frame cutter", "Filter/Editor/Video",
+      "Drops static spans marked by stillframedetect and re-timestamps the "
+      "rest", "stillframe developers");
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_STILLFRAME_CUT_TIMESTAMPS,
+      (GstPluginAPIFlags) 0);
+}
+
+static void
+gst_stillframe_cut_init (GstStillframeCut * self)
+{
+  new (&self->settings) Settings ();
+  new (&self->state) StreamState ();
+  gst_segment_init (&self->state.segment, GST_FORMAT_TIME);
+  g_mutex_init (&self->timeline_lock);
+
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_sink_event));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_src_event));
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_src_query));
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+}

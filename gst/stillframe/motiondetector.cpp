@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "motiondetector.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace stillframe {
+
+namespace {
+
+/* Illumination and noise are estimated separately for pixels of different
+ * background brightness: sensor noise grows with brightness and exposure or
+ * gamma changes shift dark and bright pixels by different amounts. */
+constexpr int kBrightnessBins = 8;
+constexpr int kBinWidth = 256 / kBrightnessBins;
+/* Signed differences are histogrammed in half levels over +-64 levels. */
+constexpr int kOffsetHistSize = 256;
+constexpr float kOffsetHistScale = 2.0f;
+/* Absolute deviations in quarter levels up to 64 levels. */
+constexpr int kDeviationHistSize = 256;
+constexpr float kDeviationHistScale = 4.0f;
+/* A changed pixel must differ by at least this many levels, whatever the
+ * measured noise: below it, codec rounding alone explains the change. */
+constexpr float kMinPixelDifference = 2.0f;
+constexpr float kMinNoiseSigma = 0.35f;
+/* Background adaptation time constants (seconds): where nothing changed the
+ * background follows the scene quickly (lighting drift); where something
+ * changed it absorbs the change slowly, so an object that stops is still
+ * reported for a long while but is eventually accepted as scenery. */
+constexpr double kFollowTime = 2.0;
+constexpr double kAbsorbTime = 60.0;
+/* Foreground with no frame-to-frame change within kActivityRadius
+ * (analysis pixels) for this long is scenery that changed (a parked car, a
+ * moved chair, a moved camera) and is learned at once. A person standing
+ * nearly still keeps moving a little, which keeps their area foreground. */
+constexpr double kSettleTime = 8.0;
+constexpr int kActivityRadius = 6;
+constexpr double kDefaultFrameInterval = 1.0 / 30.0;
+/* How far (analysis pixels) the image may shift without counting as
+ * motion, see pass 3. */
+constexpr int kJitterRadius = 1;
+/* An isolated changed pixel is noise: keep pixels with at least this many
+ * changed pixels in their 3x3 neighbourhood (themselves included). */
+constexpr int kMinNeighbourhoodCount = 3;
+
+int
+median_index (const int *hist, int size, int count)
+{
+  const int half = (count + 1) / 2;
+  int cumulative = 0;
+  for (int i = 0; i < size; i++) {
+    cumulative += hist[i];
+    if (cumulative >= half)
+      return i;
+  }
+  return size - 1;
+}
+
+double
+parse_number (const std::string &token, bool *has_point)
+{
+  std::size_t begin = token.find_first_not_of (" \t");
+  std::size_t end = token.find_last_not_of (" \t");
+  if (begin == std::string::npos)
+    throw std::invalid_argument ("empty coordinate");
+  std::string trimmed = token.substr (begin, end - begin + 1);
+  char *stop = nullptr;
+  double value = std::strtod (trimmed.c_str (), &stop);
+  if (stop == trimmed.c_str () || *stop != '\0' || !std::isfinite (value))
+    throw std::invalid_argument ("'" + trimmed + "' is not a number");
+  if (value < 0)
+    throw std::invalid_argument ("'" + trimmed + "' is negative");
+  *has_point = trimmed.find ('.') != std::string::npos;
+  return value;
+}
+
+}  // namespace
+
+PixelRect
+RegionSpec::resolve (int frame_width, int frame_height) const
+{
+  double sx = fractional ? frame_width : 1.0;
+  double sy = fractional ? frame_height : 1.0;
+  int x0 = std::clamp ((int) std::lround (x * sx), 0, frame_width);
+  int y0 = std::clamp ((int) std::lround (y * sy), 0, frame_height);
+  int x1 = std::clamp ((int) std::lround ((x + width) * sx), 0, frame_width);
+  int y1 = std::clamp ((int) std::lround ((y + height) * sy), 0, frame_height);
+  return PixelRect { x0, y0, x1 - x0, y1 - y0 };
+}
+
+std::vector<RegionSpec>
+parse_regions (const std::string &text)
+{
+  std::vector<RegionSpec> regions;
+  std::stringstream rects (text);
+  std::string rect;
+  while (std::getline (rects, rect, ';')) {
+    if (rect.find_first_not_of (" \t") == std::string::npos)
+      continue;
+    std::stringstream numbers (rect);
+    std::string token;
+    double values[4];
+    int fractional_count = 0, count = 0;
+    while (std::getline (numbers, token, ',')) {
+      if (count == 4)
+        throw std::invalid_argument ("region '" + rect +
+            "' has more than 4 numbers (x,y,width,height)");
+      bool has_point = false;
+      try {
+        values[count++] = parse_number (token, &has_point);
+      } catch (const std::invalid_argument &e) {
+        throw std::invalid_argument ("region '" + rect + "': " + e.what ());
+      }
+      fractional_count += has_point;
+    }
+    if (count != 4)
+      throw std::invalid_argument ("region '" + rect +
+          "' needs 4 numbers (x,y,width,height)");
+    if (fractional_count != 0 && fractional_count != 4)
+      throw std::invalid_argument ("region '" + rect +
+          "' mixes pixels and fractions: write all four as fractions "
+          "(with a decimal point) or all as whole pixels");
+    RegionSpec spec { values[0], values[1], values[2], values[3],
+      fractional_count == 4 };
+    if (spec.width <= 0 || spec.height <= 0)
+      throw std::invalid_argument ("region '" + rect + "' is empty");
+    if (spec.fractional && (spec.x + spec.width > 1.0 + 1e-9
+            || spec.y + spec.height > 1.0 + 1e-9))
+      throw std::invalid_argument ("region '" + rect +
+          "' reaches past the frame (fractions must stay within 0..1)");
+    regions.push_back (spec);
+  }
+  return regions;
+}
+
+std::string
+format_regions (const std::vector<RegionSpec> &regions)
+{
+  std::ostringstream out;
+  for (std::size_t i = 0; i < regions.size (); i++) {
+    const RegionSpec &r = regions[i];
+    if (i)
+      out << ';';
+    if (r.fractional) {
+      out.setf (std::ios::fixed);
+      out.precision (4);
+    } else {
+      out.unsetf (std::ios::fixed);
+      out.precision (10);
+    }
+    out << r.x << ',' << r.y << ',' << r.width << ',' << r.height;
+  }
+  return out.str ();
+}
+
+struct MotionDetector::State {
+  DetectorSettings settings;
+
+  /* Geometry the buffers below were made for. */
+  int frame_width = 0, frame_height = 0;
+  FrameView::Kind kind = FrameView::Kind::Luma;
+  int pixel_stride = 0;
+  std::vector<int> column_offsets;  /* byte offset of each sample column */
+  std::vector<int> column_next;     /* byte distance to its right neighbour */
+  std::vector<int> sample_rows;
+  cv::Mat analysed;                 /* CV_8U, 1 where pixels are analysed */
+  int analysed_count = 0;
+
+  cv::Mat sampled, current, previous, background;  /* CV_32F */
+  cv::Mat background_low, background_high;          /* local min/max */
+  cv::Mat previous_low, previous_high;
+  cv::Mat changed, neighbours, flicker, active;     /* CV_8U */
+  cv::Mat settled_time;                             /* CV_32F, seconds */
+  bool learned = false;
+  double last_timestamp = -1.0;
+
+  void configure (const FrameView &frame);
+  void sample (const FrameView &frame);
+  double frame_interval (double timestamp);
+};
+
+void
+MotionDetector::State::configure (const FrameView &frame)
+{
+  frame_width = frame.width;
+  frame_height = frame.height;
+  kind = frame.kind;
+  pixel_stride = frame.pixel_stride;
+
+  const int width = std::max (1, std::min (settings.analysis_width, frame.width));
+  const int height = std::max (1,
+      (int) std::lround ((double) frame.height * width / frame.width));
+
+  /* Each analysis pixel averages a 2x2 block centred on its sample point. */
+  column_offsets.resize (width);
+  column_next.resize (width);
+  for (int i = 0; i < width; i++) {
+    int x = (int) ((i + 0.5) * frame.width / width);
+    x = std::clamp (x, 0, frame.width - 1);
+    column_offsets[i] = x * frame.pixel_stride;
+    column_next[i] = x + 1 < frame.width ? frame.pixel_stride : 0;
+  }
+  sample_rows.resize (height);
+  for (int j = 0; j < height; j++)
+    sample_rows[j] = std::clamp ((int) ((j + 0.5) * frame.height / height),
+        0, frame.height - 1);
+
+  analysed = cv::Mat (height, width, CV_8U,
+      cv::Scalar (settings.regions.empty () ? 1 : 0));
+  const double sx = (double) width / frame.width;
+  const double sy = (double) height / frame.height;
+  auto to_analysis = [&] (const RegionSpec &spec) {
+    PixelRect r = spec.resolve (frame.width, frame.height);
+    int x0 = (int) std::floor (r.x * sx), y0 = (int) std::floor (r.y * sy);
+    int x1 = (int) std::ceil ((r.x + r.width) * sx);
+    int y1 = (int) std::ceil ((r.y + r.height) * sy);
+    return cv::Rect (x0, y0, x1 - x0, y1 - y0) & cv::Rect (0, 0, width, height);
+  };
+  for (const RegionSpec &spec : settings.regions)
+    analysed (to_analysis (spec)).setTo (1);
+  for (const RegionSpec &spec : settings.ignore_regions)
+    analysed (to_analysis (spec)).setTo (0);
+  analysed_count = cv::countNonZero (analysed);
+
+  sampled.create (height, width, CV_32F);
+  changed.create (height, width, CV_8U);
+  flicker.create (height, width, CV_8U);
+  learned = false;
+}
+
+void
+MotionDetector::State::sample (const FrameView &frame)
+{
+  const int width = sampled.cols;
+  for (int j = 0; j < sampled.rows; j++) {
+    const int y = sample_rows[j];
+    const std::ptrdiff_t below = y + 1 < frame.height ? frame.row_stride : 0;
+    const std::ptrdiff_t row = (std::ptrdiff_t) y * frame.row_stride;
+    float *out = sampled.ptr<float> (j);
+    if (frame.kind == FrameView::Kind::Luma) {
+      const std::uint8_t *luma = frame.channel[0] + row;
+      for (int i = 0; i < width; i++) {
+        const std::uint8_t *p = luma + column_offsets[i];
+        const int right = column_next[i];
+        out[i] = (p[0] + p[right] + p[below] + p[below + right]) * 0.25f;
+      }
+    } else {
+      const std::uint8_t *r = frame.channel[0] + row;
+      const std::uint8_t *g = frame.channel[1] + row;
+      const std::uint8_t *b = frame.channel[2] + row;
+      for (int i = 0; i < width; i++) {
+        const int o = column_offsets[i], right = o + column_next[i];
+        const int rs = r[o] + r[right] + r[o + below] + r[right + below];
+        const int gs = g[o] + g[right] + g[o + below] + g[right + below];
+        const int bs = b[o] + b[right] + b[o + below] + b[right + below];
+        /* BT.601 luma weights in 1/256ths, averaged over 4 pixels. */
+        out[i] = (77 * rs + 150 * gs + 29 * bs) * (1.0f / 1024.0f);
+      }
+    }
+  }
+  cv::GaussianBlur (sampled, current, cv::Size (3, 3), 0, 0,
+      cv::BORDER_REPLICATE);
+}
+
+double
+MotionDetector::State::frame_interval (double timestamp)
+{
+  double interval = kDefaultFrameInterval;
+  if (timestamp >= 0 && last_timestamp >= 0 && timestamp > last_timestamp)
+    interval = std::min (timestamp - last_timestamp, 1.0);
+  if (timestamp >= 0)
+    last_timestamp = timestamp;
+  return interval;
+}
+
+MotionDetector::MotionDetector (const DetectorSettings &settings)
+    : state_ (std::make_unique<State> ())
+{
+  set_settings (settings);
+}
+
+MotionDetector::~MotionDetector () = default;
+
+void
+MotionDetector::set_settings (const DetectorSettings &settings)
+{
+  if (settings.analysis_width < 16)
+    throw std::invalid_argument ("analysis width must be at least 16");
+  if (!(settings.threshold > 0.0 && settings.threshold <= 1.0))
+    throw std::invalid_argument ("threshold must be within (0, 1]");
+  if (!(settings.sensitivity >= 0.0 && settings.sensitivity <= 1.0))
+    throw std::invalid_argument ("sensitivity must be within [0, 1]");
+  const DetectorSettings &old = state_->settings;
+  const bool geometry_changed = settings.analysis_width != old.analysis_width
+      || format_regions (settings.regions) != format_regions (old.regions)
+      || format_regions (settings.ignore_regions)
+      != format_regions (old.ignore_regions);
+  state_->settings = settings;
+  if (geometry_changed)
+    state_->frame_width = 0;    /* re-configure on the next frame */
+}
+
+const DetectorSettings &
+MotionDetector::settings () const
+{
+  return state_->settings;
+}
+
+void
+MotionDetector::reset ()
+{
+  state_->learned = false;
+  state_->last_timestamp = -1.0;
+}
+
+FrameAnalysis
+MotionDetector::analyse (const FrameView &frame, double timestamp_s)
+{
+  if (frame.width <= 0 || frame.height <= 0 || !frame.channel[0]
+      || frame.pixel_stride <= 0
+      || frame.row_stride < (frame.width - 1) * frame.pixel_stride + 1
+      || (frame.kind == FrameView::Kind::Rgb
+          && (!frame.channel[1] || !frame.channel[2])))
+    throw std::invalid_argument ("invalid frame view");
+
+  State &s = *state_;
+  if (frame.width != s.frame_width || frame.height != s.frame_height
+      || frame.kind != s.kind || frame.pixel_stride != s.pixel_stride)
+    s.configure (frame);
+
+  s.sample (frame);
+  const double interval = s.frame_interval (timestamp_s);
+
+  FrameAnalysis result;
+  if (!s.learned || s.analysed_count == 0) {
+    s.current.copyTo (s.background);
+    s.current.copyTo (s.previous);
+    s.changed.setTo (0);
+    s.settled_time = cv::Mat::zeros (s.current.size (), CV_32F);
+    s.learned = true;
+    return result;
+  }
+
+  const int rows = s.current.rows, cols = s.current.cols;
+
+  /* Pass 1: per brightness bin, the median difference to the background is
+   * the illumination change (exposure, clouds, a light switched on). Pixels
+   * that were foreground in the previous frame are left out: a moving
+   * object must not pass for a change of light. */
+  std::array<std::array<int, kOffsetHistSize>, kBrightnessBins> offset_hist {};
+  std::array<int, kBrightnessBins> bin_count {};
+  for (int j = 0; j < rows; j++) {
+    const float *cur = s.current.ptr<float> (j);
+    const float *bg = s.background.ptr<float> (j);
+    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
+    const std::uint8_t *was_changed = s.changed.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (!use[i] || was_changed[i])
+        continue;
+      const int bin = std::clamp ((int) bg[i], 0, 255) / kBinWidth;
+      const int q = std::clamp ((int) std::lround ((cur[i] - bg[i])
+              * kOffsetHistScale) + kOffsetHistSize / 2, 0,
+          kOffsetHistSize - 1);
+      offset_hist[bin][q]++;
+      bin_count[bin]++;
+    }
+  }
+  const int min_bin_count = std::max (20, s.analysed_count / 200);
+  std::array<float, kBrightnessBins> bin_offset {};
+  std::array<bool, kBrightnessBins> bin_valid {};
+  for (int b = 0; b < kBrightnessBins; b++) {
+    bin_valid[b] = bin_count[b] >= min_bin_count;
+    if (bin_valid[b])
+      bin_offset[b] = (median_index (offset_hist[b].data (), kOffsetHistSize,
+              bin_count[b]) - kOffsetHistSize / 2) / kOffsetHistScale;
+  }
+  /* Sparse bins (a few bright markings on dark asphalt) borrow from the
+   * nearest populated one, scaled as an exposure change would scale them. */
+  auto bin_centre = [] (int b) { return (b + 0.5f) * kBinWidth; };
+  for (int b = 0; b < kBrightnessBins; b++) {
+    if (bin_valid[b])
+      continue;
+    for (int d = 1; d < kBrightnessBins; d++) {
+      const int near = b - d >= 0 && bin_valid[b - d] ? b - d :
+          b + d < kBrightnessBins && bin_valid[b + d] ? b + d : -1;
+      if (near >= 0) {
+        bin_offset[b] = bin_offset[near] * bin_centre (b) / bin_centre (near);
+        break;
+      }
+    }
+  }
+  /* Piecewise-linear offset by background brightness, through bin centres. */
+  std::array<float, 256> offset_lut;
+  for (int v = 0; v < 256; v++) {
+    const float position = (v + 0.5f) / kBinWidth - 0.5f;
+    const int lo = std::clamp ((int) std::floor (position), 0,
+        kBrightnessBins - 1);
+    const int hi = std::min (lo + 1, kBrightnessBins - 1);
+    const float t = std::clamp (position - lo, 0.0f, 1.0f);
+    offset_lut[v] = bin_offset[lo] * (1 - t) + bin_offset[hi] * t;
+  }
+
+  /* Pass 2: noise per brightness bin, as the median absolute deviation of the
+   * illumination-corrected difference. */
+  std::array<std::array<int, kDeviationHistSize>, kBrightnessBins> dev_hist {};
+  std::array<int, kDeviationHistSize> all_dev_hist {};
+  int all_dev_count = 0;
+  for (int j = 0; j < rows; j++) {
+    const float *cur = s.current.ptr<float> (j);
+    const float *bg = s.background.ptr<float> (j);
+    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
+    const std::uint8_t *was_changed = s.changed.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (!use[i] || was_changed[i])
+        continue;
+      const int level = std::clamp ((int) bg[i], 0, 255);
+      const float d = cur[i] - bg[i] - offset_lut[level];
+      const int q = std::min ((int) (std::fabs (d) * kDeviationHistScale),
+          kDeviationHistSize - 1);
+      dev_hist[level / kBinWidth][q]++;
+      all_dev_hist[q]++;
+      all_dev_count++;
+    }
+  }
+  constexpr float kMadToSigma = 1.4826f;
+  const float overall_sigma = std::max (kMinNoiseSigma, kMadToSigma
+      * (median_index (all_dev_hist.data (), kDeviationHistSize,
+              std::max (all_dev_count, 1)) + 0.5f) / kDeviationHistScale);
+  const float k = (float) s.settings.noise_multiplier ();
+  std::array<float, kBrightnessBins> bin_threshold;
+  for (int b = 0; b < kBrightnessBins; b++) {
+    float sigma = overall_sigma;
+    if (bin_valid[b])
+      sigma = std::max (kMinNoiseSigma, kMadToSigma
+          * (median_index (dev_hist[b].data (), kDeviationHistSize,
+                  bin_count[b]) + 0.5f) / kDeviationHistScale);
+    bin_threshold[b] = std::max (k * sigma, kMinPixelDifference);
+  }
+  result.noise_level = overall_sigma;
+
+  /* Pass 3: changed pixels. A pixel changed only if it matches no
+   * background pixel of its neighbourhood: a shaking camera or codec jitter
+   * moves edges and specks by a pixel or two without anything having moved.
+   * Frame-to-frame changes (flicker) show where something is active. */
+  const cv::Mat kernel = cv::getStructuringElement (cv::MORPH_RECT,
+      cv::Size (2 * kJitterRadius + 1, 2 * kJitterRadius + 1));
+  cv::erode (s.background, s.background_low, kernel, cv::Point (-1, -1), 1,
+      cv::BORDER_REPLICATE);
+  cv::dilate (s.background, s.background_high, kernel, cv::Point (-1, -1), 1,
+      cv::BORDER_REPLICATE);
+  cv::erode (s.previous, s.previous_low, kernel, cv::Point (-1, -1), 1,
+      cv::BORDER_REPLICATE);
+  cv::dilate (s.previous, s.previous_high, kernel, cv::Point (-1, -1), 1,
+      cv::BORDER_REPLICATE);
+  for (int j = 0; j < rows; j++) {
+    const float *cur = s.current.ptr<float> (j);
+    const float *bg = s.background.ptr<float> (j);
+    const float *low = s.background_low.ptr<float> (j);
+    const float *high = s.background_high.ptr<float> (j);
+    const float *prev_low = s.previous_low.ptr<float> (j);
+    const float *prev_high = s.previous_high.ptr<float> (j);
+    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
+    std::uint8_t *out = s.changed.ptr<std::uint8_t> (j);
+    std::uint8_t *flick = s.flicker.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      const int level = std::clamp ((int) bg[i], 0, 255);
+      const float threshold = bin_threshold[level / kBinWidth];
+      const float value = cur[i] - offset_lut[level];
+      const float d = value - std::clamp (value, low[i], high[i]);
+      out[i] = use[i] && std::fabs (d) > threshold;
+      flick[i] = use[i] && std::fabs (cur[i] - std::clamp (cur[i],
+              prev_low[i], prev_high[i])) > threshold;
+    }
+  }
+  cv::boxFilter (s.changed, s.neighbours, CV_8U, cv::Size (3, 3),
+      cv::Point (-1, -1), false, cv::BORDER_CONSTANT);
+
+  int changed_count = 0;
+  int min_x = cols, min_y = rows, max_x = -1, max_y = -1;
+  for (int j = 0; j < rows; j++) {
+    const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
+    const std::uint8_t *nb = s.neighbours.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (chg[i] && nb[i] >= kMinNeighbourhoodCount) {
+        changed_count++;
+        min_x = std::min (min_x, i);
+        max_x = std::max (max_x, i);
+        min_y = std::min (min_y, j);
+        max_y = std::max (max_y, j);
+      }
+    }
+  }
+  result.score = (double) changed_count / s.analysed_count;
+  result.motion = result.score >= s.settings.threshold;
+  if (changed_count > 0) {
+    const double sx = (double) frame.width / cols;
+    const double sy = (double) frame.height / rows;
+    const int x0 = (int) std::floor (min_x * sx);
+    const int y0 = (int) std::floor (min_y * sy);
+    const int x1 = std::min (frame.width, (int) std::ceil ((max_x + 1) * sx));
+    const int y1 = std::min (frame.height, (int) std::ceil ((max_y + 1) * sy));
+    result.box = PixelRect { x0, y0, x1 - x0, y1 - y0 };
+  }
+
+  const cv::Mat activity_kernel = cv::getStructuringElement (cv::MORPH_RECT,
+      cv::Size (2 * kActivityRadius + 1, 2 * kActivityRadius + 1));
+  cv::dilate (s.flicker, s.active, activity_kernel);
+
+  /* Pass 4: background update. Changed pixels still follow the
+   * illumination change as fast as the rest, so a light switched on while
+   * someone stands still does not leave a stale background around them. */
+  const float follow = (float) (1.0 - std::exp (-interval / kFollowTime));
+  const float absorb = (float) (1.0 - std::exp (-interval / kAbsorbTime));
+  for (int j = 0; j < rows; j++) {
+    const float *cur = s.current.ptr<float> (j);
+    float *bg = s.background.ptr<float> (j);
+    float *settled = s.settled_time.ptr<float> (j);
+    const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
+    const std::uint8_t *active = s.active.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (!chg[i]) {
+        settled[i] = 0;
+        bg[i] += follow * (cur[i] - bg[i]);
+        continue;
+      }
+      settled[i] = active[i] ? 0.0f : settled[i] + (float) interval;
+      if (settled[i] >= kSettleTime) {
+        settled[i] = 0;
+        bg[i] = cur[i];
+      } else {
+        const float shifted = bg[i]
+            + follow * offset_lut[std::clamp ((int) bg[i], 0, 255)];
+        bg[i] = shifted + absorb * (cur[i] - shifted);
+      }
+    }
+  }
+  s.current.copyTo (s.previous);
+  return result;
+}
+
+}  // namespace stillframe

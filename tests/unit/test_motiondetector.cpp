@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Unit tests of the analysis core on plain images. */
+#include "clipgen.h"
+#include "motiondetector.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+using stillframe::DetectorSettings;
+using stillframe::FrameAnalysis;
+using stillframe::FrameView;
+using stillframe::MotionDetector;
+using stillframe::RegionSpec;
+
+namespace {
+
+/* Renders a clipgen scenario frame by frame into a luma buffer. */
+class Scenario {
+public:
+  explicit Scenario (const clipgen::ClipSpec &spec)
+      : spec_ (spec), renderer_ (spec),
+        y_ ((std::size_t) spec.width * spec.height),
+        uv_ ((std::size_t) spec.width * spec.height / 2) {}
+
+  FrameView frame (int index)
+  {
+    renderer_.render (index, y_.data (), uv_.data (),
+        uv_.data () + uv_.size () / 2);
+    FrameView view;
+    view.channel[0] = y_.data ();
+    view.row_stride = spec_.width;
+    view.width = spec_.width;
+    view.height = spec_.height;
+    return view;
+  }
+  double time (int index) const { return (double) index / spec_.fps; }
+  const clipgen::ClipSpec &spec () const { return spec_; }
+
+private:
+  clipgen::ClipSpec spec_;
+  clipgen::Renderer renderer_;
+  std::vector<std::uint8_t> y_, uv_;
+};
+
+struct Counts {
+  int motion_frames = 0, motion_detected = 0;
+  int static_frames = 0, static_detected = 0;
+};
+
+Counts
+run (const clipgen::ClipSpec &spec, MotionDetector &detector)
+{
+  Scenario scenario (spec);
+  Counts counts;
+  for (int i = 0; i < spec.frame_count (); i++) {
+    FrameAnalysis result = detector.analyse (scenario.frame (i),
+        scenario.time (i));
+    if (spec.frame_has_motion (i)) {
+      counts.motion_frames++;
+      counts.motion_detected += result.motion;
+    } else if (i > 0) {
+      counts.static_frames++;
+      counts.static_detected += result.motion;
+    }
+  }
+  return counts;
+}
+
+clipgen::ClipSpec
+small_spec (double duration, double noise)
+{
+  clipgen::ClipSpec spec;
+  spec.width = 320;
+  spec.height = 180;
+  spec.fps = 30;
+  spec.duration = duration;
+  spec.noise_sigma = noise;
+  return spec;
+}
+
+}  // namespace
+
+TEST (MotionDetector, StaticNoisySceneIsStill)
+{
+  for (double noise : {0.0, 2.0, 6.0, 12.0}) {
+    MotionDetector detector;
+    Counts counts = run (small_spec (4, noise), detector);
+    EXPECT_EQ (counts.static_detected, 0) << "noise " << noise;
+  }
+}
+
+TEST (MotionDetector, MovingBoxIsMotionAndStopsAfter)
+{
+  clipgen::ClipSpec spec = small_spec (6, 4);
+  spec.add_spans ("2-3");
+  MotionDetector detector;
+  Counts counts = run (spec, detector);
+  EXPECT_EQ (counts.motion_detected, counts.motion_frames);
+  EXPECT_EQ (counts.static_detected, 0);
+}
+
+TEST (MotionDetector, ScoreGrowsWithChangedArea)
+{
+  std::vector<std::uint8_t> frame (64 * 64, 100);
+  FrameView view;
+  view.channel[0] = frame.data ();
+  view.row_stride = 64;
+  view.width = view.height = 64;
+  DetectorSettings settings;
+  settings.analysis_width = 64;
+  double previous = 0;
+  for (int side : {4, 8, 16}) {
+    MotionDetector detector (settings);
+    std::fill (frame.begin (), frame.end (), 100);
+    detector.analyse (view, 0.0);
+    for (int y = 10; y < 10 + side; y++)
+      std::memset (&frame[y * 64 + 20], 200, side);
+    FrameAnalysis result = detector.analyse (view, 0.04);
+    EXPECT_GT (result.score, previous);
+    EXPECT_TRUE (result.motion);
+    /* The box encloses the change (blur may widen it by a pixel or two). */
+    EXPECT_LE (result.box.x, 20);
+    EXPECT_LE (result.box.y, 10);
+    EXPECT_GE (result.box.x + result.box.width, 20 + side);
+    EXPECT_GE (result.box.y + result.box.height, 10 + side);
+    EXPECT_LE (result.box.width, side + 4);
+    previous = result.score;
+  }
+}
+
+TEST (MotionDetector, IgnoresGlobalBrightnessStep)
+{
+  clipgen::ClipSpec spec = small_spec (1, 3);
+  Scenario scenario (spec);
+  MotionDetector detector;
+  std::vector<std::uint8_t> brighter (spec.width * spec.height);
+  for (int i = 0; i < 10; i++)
+    detector.analyse (scenario.frame (i), scenario.time (i));
+  FrameView view = scenario.frame (10);
+  for (std::size_t p = 0; p < brighter.size (); p++)
+    brighter[p] = (std::uint8_t) std::min (255, view.channel[0][p] * 5 / 4);
+  view.channel[0] = brighter.data ();
+  EXPECT_FALSE (detector.analyse (view, scenario.time (10)).motion);
+}
+
+TEST (MotionDetector, ResolutionIndependentScore)
+{
+  double scores[2];
+  int k = 0;
+  for (int scale : {1, 4}) {
+    clipgen::ClipSpec spec = small_spec (2.5, 2);
+    spec.width *= scale;
+    spec.height *= scale;
+    spec.add_spans ("1-2");
+    Scenario scenario (spec);
+    MotionDetector detector;
+    for (int i = 0; i < 45; i++)
+      scores[k] = detector.analyse (scenario.frame (i), scenario.time (i)).score;
+    k++;
+  }
+  EXPECT_GT (scores[0], 0.0);
+  EXPECT_NEAR (scores[1] / scores[0], 1.0, 0.2);
+}
+
+TEST (MotionDetector, HonoursStrideAndPixelStride)
+{
+  /* A packed 2-bytes-per-pixel image with padding at each row's end must
+   * give the same result as the tightly packed luma. */
+  const int w = 64, h = 48, stride = 2 * w + 16;
+  std::vector<std::uint8_t> luma (w * h, 80), packed (stride * h, 0);
+  DetectorSettings settings;
+  settings.analysis_width = 32;
+  MotionDetector plain (settings), strided (settings);
+  for (int frame = 0; frame < 2; frame++) {
+    if (frame == 1)
+      for (int y = 8; y < 24; y++)
+        std::memset (&luma[y * w + 8], 200, 16);
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        packed[y * stride + 2 * x] = luma[y * w + x];
+        packed[y * stride + 2 * x + 1] = 17 * x;    /* chroma: ignored */
+      }
+    FrameView a, b;
+    a.channel[0] = luma.data ();
+    a.row_stride = w;
+    a.width = b.width = w;
+    a.height = b.height = h;
+    b.channel[0] = packed.data ();
+    b.pixel_stride = 2;
+    b.row_stride = stride;
+    FrameAnalysis ra = plain.analyse (a, frame), rb = strided.analyse (b, frame);
+    EXPECT_DOUBLE_EQ (ra.score, rb.score);
+  }
+}
+
+TEST (MotionDetector, RgbUsesLuma)
+{
+  const int w = 32, h = 32;
+  std::vector<std::uint8_t> rgb (w * h * 3, 90);
+  FrameView view;
+  view.kind = FrameView::Kind::Rgb;
+  view.channel[0] = rgb.data ();
+  view.channel[1] = rgb.data () + 1;
+  view.channel[2] = rgb.data () + 2;
+  view.pixel_stride = 3;
+  view.row_stride = w * 3;
+  view.width = w;
+  view.height = h;
+  MotionDetector detector;
+  detector.analyse (view, 0);
+  for (int y = 4; y < 12; y++)
+    for (int x = 4; x < 12; x++)
+      rgb[(y * w + x) * 3 + 1] = 250;   /* green square */
+  FrameAnalysis result = detector.analyse (view, 0.04);
+  EXPECT_TRUE (result.motion);
+  EXPECT_FALSE (result.box.empty ());
+}
+
+TEST (MotionDetector, IgnoreRegionHidesMotion)
+{
+  clipgen::ClipSpec spec = small_spec (3, 3);
+  spec.add_spans ("1-2");
+  DetectorSettings settings;
+  settings.ignore_regions = stillframe::parse_regions ("0.0,0.0,1.0,1.0");
+  MotionDetector ignoring (settings);
+  Counts counts = run (spec, ignoring);
+  EXPECT_EQ (counts.motion_detected, 0);
+
+  settings.ignore_regions.clear ();
+  settings.regions = stillframe::parse_regions ("0,0,10,10");  /* a corner */
+  MotionDetector corner (settings);
+  counts = run (spec, corner);
+  EXPECT_EQ (counts.motion_detected, 0);
+}
+
+TEST (Regions, ParsesPixelsAndFractions)
+{
+  auto regions = stillframe::parse_regions (" 10,20,30,40 ; 0.5,0.0,0.5,1.0");
+  ASSERT_EQ (regions.size (), 2u);
+  EXPECT_FALSE (regions[0].fractional);
+  EXPECT_TRUE (regions[1].fractional);
+  stillframe::PixelRect r = regions[1].resolve (640, 360);
+  EXPECT_EQ (r.x, 320);
+  EXPECT_EQ (r.width, 320);
+  EXPECT_EQ (r.height, 360);
+  EXPECT_TRUE (stillframe::parse_regions ("").empty ());
+}
+
+TEST (Regions, RejectsBadInput)
+{
+  for (const char *bad : {"1,2,3", "1,2,3,4,5", "a,b,c,d", "0.5,0,0.5,1",
+          "0.6,0.0,0.5,1.0", "1,1,0,5", "-1,0,4,4"})
+    EXPECT_THROW (stillframe::parse_regions (bad), std::invalid_argument)
+        << bad;
+}
+
+TEST (MotionDetector, RejectsBadSettingsAndViews)
+{
+  DetectorSettings settings;
+  settings.threshold = 0;
+  EXPECT_THROW (MotionDetector detector (settings), std::invalid_argument);
+  MotionDetector detector;
+  FrameView empty;
+  EXPECT_THROW (detector.analyse (empty, 0), std::invalid_argument);
+}
