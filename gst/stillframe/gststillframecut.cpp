@@ -316,6 +316,7 @@ push_kept (GstStillframeCut * self, const Settings & settings,
         duration : 0);
     g_mutex_unlock (&self->timeline_lock);
   }
+  GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buffer);
   return gst_pad_push (self->srcpad, buffer);
 }
 

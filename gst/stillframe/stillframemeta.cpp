@@ -30,30 +30,29 @@ transform_motion_meta (GstBuffer * dest, GstCustomMeta * meta,
   GstStructure *out = stillframe_motion_meta_add (dest);
   if (out == NULL)
     return FALSE;
-  gst_structure_set_value (out, "score", gst_structure_get_value (src, "score"));
-  gst_structure_set_value (out, "motion",
-      gst_structure_get_value (src, "motion"));
-  gst_structure_set_value (out, "noise-level",
-      gst_structure_get_value (src, "noise-level"));
+  gst_structure_foreach (src, [] (GQuark field, const GValue * value,
+          gpointer copy) -> gboolean {
+        gst_structure_id_set_value ((GstStructure *) copy, field, value);
+        return TRUE;
+      }, out);
+  if (!GST_VIDEO_META_TRANSFORM_IS_SCALE (type))
+    return TRUE;
 
   gint x = 0, y = 0, width = 0, height = 0;
-  gst_structure_get (src, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y,
-      "width", G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL);
-  if (GST_VIDEO_META_TRANSFORM_IS_SCALE (type)) {
-    GstVideoMetaTransform *scale = (GstVideoMetaTransform *) data;
-    const double sx = (double) GST_VIDEO_INFO_WIDTH (scale->out_info)
-        / GST_VIDEO_INFO_WIDTH (scale->in_info);
-    const double sy = (double) GST_VIDEO_INFO_HEIGHT (scale->out_info)
-        / GST_VIDEO_INFO_HEIGHT (scale->in_info);
-    const gint x1 = (gint) std::lround ((x + width) * sx);
-    const gint y1 = (gint) std::lround ((y + height) * sy);
-    x = (gint) std::lround (x * sx);
-    y = (gint) std::lround (y * sy);
-    width = x1 - x;
-    height = y1 - y;
-  }
+  if (!gst_structure_get (src, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y,
+          "width", G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL))
+    return TRUE;
+  GstVideoMetaTransform *scale = (GstVideoMetaTransform *) data;
+  const double sx = (double) GST_VIDEO_INFO_WIDTH (scale->out_info)
+      / GST_VIDEO_INFO_WIDTH (scale->in_info);
+  const double sy = (double) GST_VIDEO_INFO_HEIGHT (scale->out_info)
+      / GST_VIDEO_INFO_HEIGHT (scale->in_info);
+  const gint x1 = (gint) std::lround ((x + width) * sx);
+  const gint y1 = (gint) std::lround ((y + height) * sy);
+  x = (gint) std::lround (x * sx);
+  y = (gint) std::lround (y * sy);
   gst_structure_set (out, "x", G_TYPE_INT, x, "y", G_TYPE_INT, y,
-      "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL);
+      "width", G_TYPE_INT, x1 - x, "height", G_TYPE_INT, y1 - y, NULL);
   return TRUE;
 }
 

@@ -1,1 +1,500 @@
-int main(){return 0;}
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GstHarness tests of stillframecut: frame-exact hysteresis, both timestamp
+ * modes, events, queries, flushing and buffer pools. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <string>
+#include <vector>
+
+#define FPS 30
+#define MS (GST_MSECOND)
+
+static GstClockTime
+pts_of (int index)
+{
+  return gst_util_uint64_scale (index, GST_SECOND, FPS);
+}
+
+static GstBuffer *
+make_frame (int index, int motion /* 1, 0, or -1 for no meta */ )
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, 64 * 48 * 3 / 2, NULL);
+  gst_buffer_memset (buffer, 0, index & 0xff, 64 * 48 * 3 / 2);
+  GST_BUFFER_PTS (buffer) = pts_of (index);
+  GST_BUFFER_DURATION (buffer) = pts_of (index + 1) - pts_of (index);
+  if (motion >= 0) {
+    GstCustomMeta *meta =
+        gst_buffer_add_custom_meta (buffer, "StillframeMotionMeta");
+    fail_unless (meta != NULL);
+    gst_structure_set (gst_custom_meta_get_structure (meta),
+        "motion", G_TYPE_BOOLEAN, motion, "score", G_TYPE_DOUBLE,
+        motion ? 0.1 : 0.0, NULL);
+  }
+  return buffer;
+}
+
+static GstHarness *
+setup_cut (const gchar * timestamps, GstClockTime min_static,
+    GstClockTime pre_roll, GstClockTime post_roll)
+{
+  GstHarness *h = gst_harness_new ("stillframecut");
+  gst_harness_set_live (h, FALSE);
+  gst_util_set_object_arg (G_OBJECT (h->element), "timestamps", timestamps);
+  g_object_set (h->element, "min-static-duration", min_static, "pre-roll",
+      pre_roll, "post-roll", post_roll, NULL);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
+  return h;
+}
+
+/* Pushes frames whose motion flags are given as a string, one character per
+ * frame: 'M' motion, '.' static, '?' no meta; then EOS. */
+static void
+push_pattern (GstHarness * h, const std::string & pattern, int first_index = 0)
+{
+  for (size_t i = 0; i < pattern.size (); i++) {
+    const int motion = pattern[i] == 'M' ? 1 : pattern[i] == '.' ? 0 : -1;
+    /* (The check macros declare a local named "first".) */
+    GstFlowReturn ret = gst_harness_push (h,
+        make_frame (first_index + (int) i, motion));
+    fail_unless_equals_int (ret, GST_FLOW_OK);
+  }
+}
+
+/* The index of each output frame, recovered from its fill byte. */
+static std::vector<int>
+pull_indices (GstHarness * h)
+{
+  std::vector<int> indices;
+  GstBuffer *buffer;
+  while ((buffer = gst_harness_try_pull (h))) {
+    guint8 byte;
+    gst_buffer_extract (buffer, 0, &byte, 1);
+    indices.push_back (byte);
+    gst_buffer_unref (buffer);
+  }
+  return indices;
+}
+
+static std::vector<int>
+range (int from, int to /* exclusive */ )
+{
+  std::vector<int> v;
+  for (int i = from; i < to; i++)
+    v.push_back (i);
+  return v;
+}
+
+static std::vector<int>
+concat (std::initializer_list<std::vector<int>> parts)
+{
+  std::vector<int> v;
+  for (const auto & p:parts)
+    v.insert (v.end (), p.begin (), p.end ());
+  return v;
+}
+
+static std::string
+describe (const std::vector<int> &v)
+{
+  std::string s;
+  for (size_t i = 0; i < v.size (); i++) {
+    size_t j = i;
+    while (j + 1 < v.size () && v[j + 1] == v[j] + 1)
+      j++;
+    s += std::to_string (v[i]) + (j > i ? "-" + std::to_string (v[j]) : "")
+        + " ";
+    i = j;
+  }
+  return s;
+}
+
+#define assert_frames(h, expected) G_STMT_START { \
+  std::vector<int> got = pull_indices (h); \
+  std::vector<int> want = expected; \
+  fail_unless (got == want, "kept %s, expected %s", describe (got).c_str (), \
+      describe (want).c_str ()); \
+} G_STMT_END
+
+static std::string
+pattern (std::initializer_list<std::pair<char, int>> runs)
+{
+  std::string s;
+  for (const auto & run:runs)
+    s += std::string (run.second, run.first);
+  return s;
+}
+
+GST_START_TEST (test_short_static_span_kept_whole)
+{
+  GstHarness *h = setup_cut ("original", 3 * GST_SECOND, 500 * MS, 500 * MS);
+  /* 89 static frames = 2.97 s < 3 s. */
+  push_pattern (h, pattern ({{'M', 10}, {'.', 89}, {'M', 10}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  assert_frames (h, range (0, 109));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_span_of_exactly_min_static_is_dropped)
+{
+  GstHarness *h = setup_cut ("original", 3 * GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 10}, {'.', 90}, {'M', 10}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  assert_frames (h, concat ({range (0, 10), range (100, 110)}));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_long_static_span_keeps_pre_and_post_roll)
+{
+  for (const gchar * mode:{"original", "retime"}) {
+    GstHarness *h = setup_cut (mode, GST_SECOND, 500 * MS, 500 * MS);
+    push_pattern (h, pattern ({{'M', 10}, {'.', 90}, {'M', 10}}));
+    gst_harness_push_event (h, gst_event_new_eos ());
+    /* 15 frames (0.5 s) after the motion, 15 before the next. */
+    assert_frames (h, concat ({range (0, 25), range (85, 110)}));
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_leading_and_trailing_static)
+{
+  GstHarness *h = setup_cut ("original", GST_SECOND, 500 * MS, 200 * MS);
+  push_pattern (h, pattern ({{'.', 100}, {'M', 10}, {'.', 90}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  /* Leading: only pre-roll. Trailing, long: only post-roll (6 frames). */
+  assert_frames (h, range (85, 116));
+  gst_harness_teardown (h);
+
+  /* A short trailing span is kept at EOS. */
+  h = setup_cut ("original", GST_SECOND, 500 * MS, 200 * MS);
+  push_pattern (h, pattern ({{'M', 10}, {'.', 20}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  assert_frames (h, range (0, 30));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_buffers_without_meta_are_kept)
+{
+  GstHarness *h = setup_cut ("original", 500 * MS, 0, 0);
+  push_pattern (h, pattern ({{'.', 30}, {'?', 5}, {'.', 30}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  assert_frames (h, range (30, 35));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_retime_is_continuous)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 200 * MS, 200 * MS);
+  push_pattern (h, pattern ({{'.', 60}, {'M', 10}, {'.', 60}, {'M', 5},
+              {'.', 45}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+
+  /* One segment starting at 0. */
+  GstEvent *event;
+  gboolean saw_segment = FALSE;
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT) {
+      fail_if (saw_segment, "more than one segment");
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      fail_unless_equals_uint64 (segment->start, 0);
+      fail_unless_equals_uint64 (segment->base, 0);
+      saw_segment = TRUE;
+    }
+    gst_event_unref (event);
+  }
+  fail_unless (saw_segment);
+
+  GstClockTime expected = 0;
+  guint count = 0;
+  GstBuffer *buffer;
+  while ((buffer = gst_harness_try_pull (h))) {
+    fail_unless_equals_clocktime (GST_BUFFER_PTS (buffer), expected);
+    fail_unless (GST_BUFFER_DURATION_IS_VALID (buffer));
+    expected += GST_BUFFER_DURATION (buffer);
+    count++;
+    gst_buffer_unref (buffer);
+  }
+  /* 6 pre + 10 + 6 post + 6 pre + 5 + 6 post. */
+  fail_unless_equals_int (count, 39);
+  fail_unless_equals_clocktime (expected, pts_of (39));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_original_sends_gaps)
+{
+  GstHarness *h = setup_cut ("original", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  assert_frames (h, concat ({range (0, 5), range (45, 50)}));
+  int gaps = 0;
+  GstEvent *event;
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
+      GstClockTime timestamp, duration;
+      gst_event_parse_gap (event, &timestamp, &duration);
+      fail_unless_equals_clocktime (timestamp, pts_of (5 + gaps));
+      fail_unless_equals_clocktime (duration,
+          pts_of (6 + gaps) - pts_of (5 + gaps));
+      gaps++;
+    }
+    gst_event_unref (event);
+  }
+  fail_unless_equals_int (gaps, 40);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static GstMessage *
+pop_element_message (GstBus * bus, const gchar * name)
+{
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, name))
+      return msg;
+    gst_message_unref (msg);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_cut_messages_and_summary)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}, {'.', 60}}));
+  gst_harness_push_event (h, gst_event_new_eos ());
+
+  GstClockTime expected[][2] = { {pts_of (5), pts_of (45)},
+  {pts_of (50), pts_of (110)}
+  };
+  for (auto & span:expected) {
+    GstMessage *msg = pop_element_message (bus, "stillframe-cut");
+    fail_unless (msg != NULL);
+    guint64 start, stop, duration, frames;
+    fail_unless (gst_structure_get (gst_message_get_structure (msg),
+            "start", G_TYPE_UINT64, &start, "stop", G_TYPE_UINT64, &stop,
+            "duration", G_TYPE_UINT64, &duration, "frames", G_TYPE_UINT64,
+            &frames, NULL));
+    fail_unless_equals_uint64 (start, span[0]);
+    fail_unless_equals_uint64 (stop, span[1]);
+    fail_unless_equals_uint64 (duration, span[1] - span[0]);
+    gst_message_unref (msg);
+  }
+  GstMessage *msg = pop_element_message (bus, "stillframe-cut-summary");
+  fail_unless (msg != NULL);
+  guint64 frames_in, frames_out, spans, duration_in, duration_out;
+  fail_unless (gst_structure_get (gst_message_get_structure (msg),
+          "frames-in", G_TYPE_UINT64, &frames_in,
+          "frames-out", G_TYPE_UINT64, &frames_out,
+          "spans-dropped", G_TYPE_UINT64, &spans,
+          "duration-in", G_TYPE_UINT64, &duration_in,
+          "duration-out", G_TYPE_UINT64, &duration_out, NULL));
+  fail_unless_equals_uint64 (frames_in, 110);
+  fail_unless_equals_uint64 (frames_out, 10);
+  fail_unless_equals_uint64 (spans, 2);
+  fail_unless_equals_uint64 (duration_in, pts_of (110));
+  fail_unless_equals_uint64 (duration_out, pts_of (5) + pts_of (50) -
+      pts_of (45));
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_latency)
+{
+  GstHarness *h = setup_cut ("original", 2 * GST_SECOND, 500 * MS, 0);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_upstream_latency (h, 40 * MS);
+  fail_unless_equals_clocktime (gst_harness_query_latency (h),
+      40 * MS + 2 * GST_SECOND);
+
+  /* The hold time is max(min-static-duration, pre-roll). */
+  g_object_set (h->element, "pre-roll", 5 * GST_SECOND, NULL);
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no latency message after a change");
+  gst_message_unref (msg);
+  fail_unless_equals_clocktime (gst_harness_query_latency (h),
+      40 * MS + 5 * GST_SECOND);
+
+  /* No message when the hold time does not change. */
+  g_object_set (h->element, "post-roll", GST_SECOND, NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY) == NULL);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_clears_held_frames)
+{
+  GstHarness *h = setup_cut ("retime", 2 * GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 3}, {'.', 20}}));
+  assert_frames (h, range (0, 3));    /* the static ones are held */
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  push_pattern (h, pattern ({{'M', 2}}), 100);
+  /* Nothing of the held frames came out; the timeline starts afresh. */
+  GstBuffer *buffer = gst_harness_pull (h);
+  guint8 byte;
+  gst_buffer_extract (buffer, 0, &byte, 1);
+  fail_unless_equals_int (byte, 100);
+  fail_unless_equals_clocktime (GST_BUFFER_PTS (buffer), pts_of (100));
+  gst_buffer_unref (buffer);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_events_stay_in_order)
+{
+  GstHarness *h = setup_cut ("original", 10 * GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 2}, {'.', 5}}));
+  /* A serialized event while frames are held waits behind them. */
+  GstStructure *s = gst_structure_new_empty ("marker");
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s)));
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+  push_pattern (h, pattern ({{'M', 1}}), 7);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 8);
+  /* Drain the sticky events, then the marker must be the next one. */
+  GstEvent *event;
+  gboolean found = FALSE;
+  while ((event = gst_harness_try_pull_event (h))) {
+    found |= gst_event_has_name (event, "marker");
+    gst_event_unref (event);
+  }
+  fail_unless (found);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_does_not_starve_a_bounded_pool)
+{
+  GstHarness *h = setup_cut ("original", 10 * GST_SECOND, 0, 0);
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, NULL, 64 * 48 * 3 / 2, 4, 4);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  GstBufferPoolAcquireParams params = { };
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  for (int i = 0; i < 20; i++) {
+    GstBuffer *buffer = NULL;
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
+            &params), GST_FLOW_OK);
+    GstBuffer *frame = make_frame (i, 0);
+    gst_buffer_copy_into (buffer, frame, (GstBufferCopyFlags)
+        (GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY), 0, -1);
+    gst_buffer_unref (frame);
+    /* Held, but the pool buffer itself went back. */
+    fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  fail_unless_equals_int (pull_indices (h).size (), 20);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_queries_and_seek_in_retime_mode)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}}));
+  GstQuery *query = gst_query_new_seeking (GST_FORMAT_TIME);
+  fail_unless (gst_pad_peer_query (h->sinkpad, query));
+  gboolean seekable = TRUE;
+  gst_query_parse_seeking (query, NULL, &seekable, NULL, NULL);
+  fail_if (seekable);
+  gst_query_unref (query);
+
+  fail_if (gst_harness_push_upstream_event (h,
+          gst_event_new_seek (1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_FLUSH,
+              GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE, -1)));
+
+  /* Position is in output time: 10 frames kept. */
+  gint64 position = -1;
+  fail_unless (gst_element_query_position (h->element, GST_FORMAT_TIME,
+          &position));
+  fail_unless_equals_int64 (position, (gint64) (pts_of (5) + pts_of (50)
+          - pts_of (45)));
+  gint64 duration;
+  fail_if (gst_element_query_duration (h->element, GST_FORMAT_TIME,
+          &duration));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_qos_is_translated_to_input_time)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}}));
+  /* 40 frames were cut before the second span. */
+  fail_unless (gst_harness_push_upstream_event (h,
+          gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 1.0, 0, pts_of (6))));
+  GstEvent *event;
+  GstClockTime timestamp = GST_CLOCK_TIME_NONE;
+  while ((event = gst_harness_try_pull_upstream_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_QOS)
+      gst_event_parse_qos (event, NULL, NULL, NULL, &timestamp);
+    gst_event_unref (event);
+  }
+  fail_unless_equals_clocktime (timestamp, pts_of (6) + pts_of (45)
+      - pts_of (5));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+stillframecut_suite (void)
+{
+  Suite *s = suite_create ("stillframecut");
+  TCase *tc = tcase_create ("general");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_short_static_span_kept_whole);
+  tcase_add_test (tc, test_span_of_exactly_min_static_is_dropped);
+  tcase_add_test (tc, test_long_static_span_keeps_pre_and_post_roll);
+  tcase_add_test (tc, test_leading_and_trailing_static);
+  tcase_add_test (tc, test_buffers_without_meta_are_kept);
+  tcase_add_test (tc, test_retime_is_continuous);
+  tcase_add_test (tc, test_original_sends_gaps);
+  tcase_add_test (tc, test_cut_messages_and_summary);
+  tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_flush_clears_held_frames);
+  tcase_add_test (tc, test_events_stay_in_order);
+  tcase_add_test (tc, test_does_not_starve_a_bounded_pool);
+  tcase_add_test (tc, test_queries_and_seek_in_retime_mode);
+  tcase_add_test (tc, test_qos_is_translated_to_input_time);
+  return s;
+}
+
+GST_CHECK_MAIN (stillframecut);
