@@ -10,14 +10,26 @@ meson test -C build --print-errorlogs "$@"
 status=$?
 
 python3 - build/meson-logs/testlog.json <<'PY'
-import json, sys
+# Counts test cases, not executables: GstCheck and GoogleTest report theirs.
+import json, re, sys
 passed = failed = skipped = 0
 for line in open(sys.argv[1]):
-    result = json.loads(line)["result"]
-    if result in ("OK", "EXPECTEDFAIL"):
-        passed += 1
-    elif result == "SKIP":
+    entry = json.loads(line)
+    out, result = entry.get("stdout") or "", entry["result"]
+    check = re.search(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)", out)
+    gtest_ok = re.search(r"\[  PASSED  \] (\d+) test", out)
+    gtest_bad = re.search(r"\[  FAILED  \] (\d+) test", out)
+    if result == "SKIP":
         skipped += 1
+    elif check:
+        bad = int(check.group(2)) + int(check.group(3))
+        passed += int(check.group(1)) - bad
+        failed += bad or (result != "OK")
+    elif gtest_ok or gtest_bad:
+        passed += int(gtest_ok.group(1)) if gtest_ok else 0
+        failed += int(gtest_bad.group(1)) if gtest_bad else (result != "OK")
+    elif result in ("OK", "EXPECTEDFAIL"):
+        passed += 1
     else:
         failed += 1
 print(f"{passed} passed, {failed} failed, {skipped} skipped")

@@ -205,6 +205,36 @@ GST_START_TEST (test_trim_720p_with_bframes)
 
 GST_END_TEST;
 
+GST_START_TEST (test_state_cycles_and_reuse)
+{
+  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=60 "
+      "pattern=ball ! stillframedetect ! stillframecut min-static-duration=0 "
+      "! fakesink sync=false", NULL);
+  fail_unless (pipeline != NULL);
+  const GstState states[] = { GST_STATE_READY, GST_STATE_PAUSED,
+    GST_STATE_PLAYING, GST_STATE_PAUSED, GST_STATE_READY, GST_STATE_NULL
+  };
+  for (int round = 0; round < 3; round++)
+    for (GstState state : states) {
+      fail_if (gst_element_set_state (pipeline, state) ==
+          GST_STATE_CHANGE_FAILURE);
+      fail_if (gst_element_get_state (pipeline, NULL, NULL, 5 * GST_SECOND)
+          == GST_STATE_CHANGE_FAILURE);
+    }
+  /* Still runs to the end after all that. */
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 trim_suite (void)
 {
@@ -214,6 +244,7 @@ trim_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_trim_noisy_clip_with_drift);
   tcase_add_test (tc, test_trim_720p_with_bframes);
+  tcase_add_test (tc, test_state_cycles_and_reuse);
   return s;
 }
 
