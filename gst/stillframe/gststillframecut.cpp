@@ -8,7 +8,9 @@
  * #GstStillframeCut:min-static-duration is kept whole; of a longer one,
  * #GstStillframeCut:post-roll after the motion before it and
  * #GstStillframeCut:pre-roll before the motion after it are kept and the
- * rest is dropped. A buffer without the motion meta is kept, as if it moved.
+ * rest is dropped. Static video before the first motion and after the last
+ * is dropped but for the pre- and post-roll. A buffer without the motion
+ * meta is kept, as if it moved.
  *
  * With timestamps=retime (the default) the kept frames are re-timestamped
  * into one continuous segment, so an encoder and muxer downstream write a
@@ -124,7 +126,10 @@ struct StreamState
   /* Hysteresis over running time. */
   GstClockTime last_motion_end = GST_CLOCK_TIME_NONE;
   GstClockTime static_start = GST_CLOCK_TIME_NONE;
-  gboolean static_span_long = FALSE;
+  /* The static span being received will be cut (less its pre- and
+   * post-roll): it reached min-static-duration, or no motion came before it
+   * (the start of the stream needs no bridging). */
+  gboolean span_will_be_cut = TRUE;
 
   /* The dropped span being built. */
   gboolean dropping = FALSE;
@@ -204,7 +209,7 @@ reset_hysteresis (StreamState & state)
 {
   state.last_motion_end = GST_CLOCK_TIME_NONE;
   state.static_start = GST_CLOCK_TIME_NONE;
-  state.static_span_long = FALSE;
+  state.span_will_be_cut = TRUE;
 }
 
 static void
@@ -405,15 +410,13 @@ release_held (GstStillframeCut * self, const Settings & settings,
   return ret;
 }
 
-/* End of the stream or of a segment: a trailing static span that reached
- * min-static-duration is dropped (no motion follows to pre-roll for),
- * a shorter one is kept whole. */
+/* End of the stream or of a segment: no motion follows, so nothing held
+ * (all past the post-roll) is kept. */
 static GstFlowReturn
 drain (GstStillframeCut * self, const Settings & settings)
 {
   StreamState & state = self->state;
-  GstFlowReturn ret = release_held (self, settings, state.static_span_long,
-      GST_CLOCK_TIME_NONE);
+  GstFlowReturn ret = release_held (self, settings, TRUE, GST_CLOCK_TIME_NONE);
   close_dropped_span (self);
   reset_hysteresis (state);
   return ret;
@@ -481,7 +484,7 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
       state.last_motion_end = running_time +
           (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
     state.static_start = GST_CLOCK_TIME_NONE;
-    state.static_span_long = FALSE;
+    state.span_will_be_cut = FALSE;
     return ret != GST_FLOW_OK ? ret : kept;
   }
 
@@ -503,10 +506,9 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
         duration});
   }
 
-  if (!state.static_span_long
-      && end - state.static_start >= settings.min_static_duration)
-    state.static_span_long = TRUE;
-  if (state.static_span_long) {
+  if (end - state.static_start >= settings.min_static_duration)
+    state.span_will_be_cut = TRUE;
+  if (state.span_will_be_cut) {
     /* Motion can start at `end` at the earliest: frames before its
      * pre-roll window can no longer be kept. */
     const GstClockTime keep_from = end > settings.pre_roll ?

@@ -35,12 +35,13 @@ constexpr float kMinNoiseSigma = 0.35f;
  * changed it absorbs the change slowly, so an object that stops is still
  * reported for a long while but is eventually accepted as scenery. */
 constexpr double kFollowTime = 2.0;
+constexpr double kVarianceTime = 5.0;
 constexpr double kAbsorbTime = 60.0;
 /* Foreground with no frame-to-frame change within kActivityRadius
  * (analysis pixels) for this long is scenery that changed (a parked car, a
  * moved chair, a moved camera) and is learned at once. A person standing
  * nearly still keeps moving a little, which keeps their area foreground. */
-constexpr double kSettleTime = 8.0;
+constexpr double kSettleTime = 2.0;
 constexpr int kActivityRadius = 6;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
@@ -175,9 +176,9 @@ struct MotionDetector::State {
 
   cv::Mat sampled, current, previous, background;  /* CV_32F */
   cv::Mat background_low, background_high;          /* local min/max */
-  cv::Mat previous_low, previous_high;
   cv::Mat changed, neighbours, flicker, active;     /* CV_8U */
   cv::Mat settled_time;                             /* CV_32F, seconds */
+  cv::Mat variance;                                 /* CV_32F, levels^2 */
   bool learned = false;
   double last_timestamp = -1.0;
 
@@ -344,6 +345,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     s.current.copyTo (s.previous);
     s.changed.setTo (0);
     s.settled_time = cv::Mat::zeros (s.current.size (), CV_32F);
+    s.variance = cv::Mat::zeros (s.current.size (), CV_32F);
     s.learned = true;
     return result;
   }
@@ -455,28 +457,31 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
       cv::BORDER_REPLICATE);
   cv::dilate (s.background, s.background_high, kernel, cv::Point (-1, -1), 1,
       cv::BORDER_REPLICATE);
-  cv::erode (s.previous, s.previous_low, kernel, cv::Point (-1, -1), 1,
-      cv::BORDER_REPLICATE);
-  cv::dilate (s.previous, s.previous_high, kernel, cv::Point (-1, -1), 1,
-      cv::BORDER_REPLICATE);
+  /* Codecs and sensors are noisier on texture, edges and specks than on
+   * flat areas: each pixel also keeps its own noise variance, learned while
+   * it is background. */
+  const float variance_rate =
+      (float) (1.0 - std::exp (-interval / kVarianceTime));
   for (int j = 0; j < rows; j++) {
     const float *cur = s.current.ptr<float> (j);
     const float *bg = s.background.ptr<float> (j);
     const float *low = s.background_low.ptr<float> (j);
     const float *high = s.background_high.ptr<float> (j);
-    const float *prev_low = s.previous_low.ptr<float> (j);
-    const float *prev_high = s.previous_high.ptr<float> (j);
+    const float *prev = s.previous.ptr<float> (j);
     const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
+    float *variance = s.variance.ptr<float> (j);
     std::uint8_t *out = s.changed.ptr<std::uint8_t> (j);
     std::uint8_t *flick = s.flicker.ptr<std::uint8_t> (j);
     for (int i = 0; i < cols; i++) {
       const int level = std::clamp ((int) bg[i], 0, 255);
-      const float threshold = bin_threshold[level / kBinWidth];
+      const float threshold = std::max (bin_threshold[level / kBinWidth],
+          k * std::sqrt (variance[i]));
       const float value = cur[i] - offset_lut[level];
       const float d = value - std::clamp (value, low[i], high[i]);
       out[i] = use[i] && std::fabs (d) > threshold;
-      flick[i] = use[i] && std::fabs (cur[i] - std::clamp (cur[i],
-              prev_low[i], prev_high[i])) > threshold;
+      flick[i] = use[i] && std::fabs (cur[i] - prev[i]) > threshold;
+      if (!out[i])
+        variance[i] += variance_rate * (d * d - variance[i]);
     }
   }
   cv::boxFilter (s.changed, s.neighbours, CV_8U, cv::Size (3, 3),
