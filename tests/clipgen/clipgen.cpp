@@ -33,11 +33,16 @@ struct BoxPosition {
 BoxPosition
 box_at (const ClipSpec &spec, const MovingBox &box, double t)
 {
+  /* The box travels back and forth between the frame's edges, so it stays
+   * in view however long its span. */
   const int side = std::max (2, (int) std::lround (box.size * spec.height));
-  const double travelled = (std::clamp (t, box.start, box.end) - box.start)
-      * box.speed * spec.width;
-  const int x0 = (int) std::lround (travelled) - side / 2
-      + (int) (0.05 * spec.width);
+  const double range = std::max (1, spec.width - side);
+  double travelled = std::fmod ((std::clamp (t, box.start, box.end)
+          - box.start) * box.speed * spec.width + 0.05 * spec.width,
+      2 * range);
+  if (travelled > range)
+    travelled = 2 * range - travelled;
+  const int x0 = (int) std::lround (travelled);
   const int y0 = (int) std::lround (box.y * spec.height) - side / 2;
   return BoxPosition { x0, y0, x0 + side, y0 + side };
 }

@@ -14,6 +14,8 @@ main (int argc, char **argv)
 {
   gint width = 640, height = 360, fps = 30, bitrate = 0, seed = 1;
   gdouble duration = 10, noise = 3, drift = 0, drift_period = 60;
+  gdouble box_size = 0.1, box_speed = 0.25;
+  gint box_contrast = 60;
   gchar *spans = NULL, *labels = NULL;
   GOptionEntry entries[] = {
     {"width", 0, 0, G_OPTION_ARG_INT, &width, "Frame width", "PX"},
@@ -27,6 +29,12 @@ main (int argc, char **argv)
         "Lighting drift period (s)", "S"},
     {"motion", 0, 0, G_OPTION_ARG_STRING, &spans,
         "Spans with a moving box: start-end[,start-end...] (s)", "SPANS"},
+    {"box-size", 0, 0, G_OPTION_ARG_DOUBLE, &box_size,
+        "Moving box side, fraction of the height", "F"},
+    {"box-speed", 0, 0, G_OPTION_ARG_DOUBLE, &box_speed,
+        "Moving box speed, frame widths per second", "F"},
+    {"box-contrast", 0, 0, G_OPTION_ARG_INT, &box_contrast,
+        "Moving box luma difference from the scene", "L"},
     {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "H.264 kbit/s", "K"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Noise seed", "N"},
     {"labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
@@ -59,6 +67,11 @@ main (int argc, char **argv)
   } catch (const std::invalid_argument &e) {
     g_printerr ("%s\n", e.what ());
     return 1;
+  }
+  for (clipgen::MovingBox &box : spec.boxes) {
+    box.size = box_size;
+    box.speed = box_speed;
+    box.contrast = box_contrast;
   }
   std::string result = clipgen::write_clip (spec, argv[1], bitrate);
   if (!result.empty ()) {

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Accuracy benchmark: stillframe at default settings on a generated
+scenario suite and on the labelled real clips in ../shared/data/real (when
+present). Prints, per clip, the share of motion frames kept and of static
+frames more than 2 s from any motion dropped, and the analysis speed.
+
+Run from the repository root after building: tests/bench/run_accuracy.py
+(--quick for a smaller suite, --only NAME to run matching clips)."""
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+BUILD = os.path.join(ROOT, "build")
+sys.path.insert(0, HERE)
+import accuracy  # noqa: E402
+
+# name: clipgen arguments. Spans are seconds with a moving box.
+SCENARIOS = {
+    "720p-clean": "--width 1280 --height 720 --noise 1 --duration 40 "
+                  "--motion 5-5.3,15-16,28-31",
+    "720p-noisy": "--width 1280 --height 720 --noise 6 --duration 40 "
+                  "--motion 6-7,20-20.5,30-33",
+    "720p-night": "--width 1280 --height 720 --noise 12 --duration 40 "
+                  "--motion 8-10,25-26",
+    "720p-drift": "--width 1280 --height 720 --noise 4 --drift 30 "
+                  "--drift-period 40 --duration 60 --motion 10-11,35-37",
+    "720p-lowbitrate": "--width 1280 --height 720 --noise 5 --bitrate 600 "
+                       "--duration 40 --motion 10-12,30-31",
+    "720p-small-faint": "--width 1280 --height 720 --noise 4 --duration 40 "
+                        "--motion 10-14,28-32 --box-size 0.04 "
+                        "--box-contrast 20 --box-speed 0.08",
+    "720p-slow": "--width 1280 --height 720 --noise 4 --duration 50 "
+                 "--motion 10-30 --box-speed 0.01 --box-contrast 30",
+    "1080p-noisy": "--width 1920 --height 1080 --noise 6 --drift 12 "
+                   "--drift-period 50 --duration 40 --motion 8-9,22-24",
+    "1080p-short-events": "--width 1920 --height 1080 --noise 3 --duration 40 "
+                          "--motion 5-5.2,12-12.3,20-20.5,33-34",
+}
+QUICK = ["720p-noisy", "720p-drift", "1080p-noisy"]
+
+REAL = os.path.join(ROOT, "..", "shared", "data", "real")
+REAL_CLIPS = {
+    "intel-car-detection": "intel-car-detection/car-detection.mp4",
+    "intel-one-by-one-person":
+        "intel-one-by-one-person/one-by-one-person-detection.mp4",
+    "intel-bottle-detection": "intel-bottle-detection/bottle-detection.mp4",
+}
+
+
+def run(cmd, env=None):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True,
+                          env=env)
+
+
+def framelog(path, log, env):
+    """Runs stillframe-framelog on path into log; returns the seconds."""
+    start = time.monotonic()
+    out = run([os.path.join(BUILD, "tests", "stillframe-framelog"), path],
+              env).stdout
+    elapsed = time.monotonic() - start
+    with open(log, "w") as f:
+        f.write(out)
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env["GST_PLUGIN_PATH_1_0"] = os.path.join(BUILD, "gst", "stillframe")
+    clips_dir = os.path.join(BUILD, "bench-clips")
+    os.makedirs(clips_dir, exist_ok=True)
+
+    rows = []
+    names = QUICK if args.quick else list(SCENARIOS)
+    for name in names:
+        if args.only and args.only not in name:
+            continue
+        clip = os.path.join(clips_dir, name + ".mp4")
+        labels = os.path.join(clips_dir, name + ".csv")
+        if not os.path.exists(clip):
+            run([os.path.join(BUILD, "tests", "stillframe-clipgen"),
+                 *SCENARIOS[name].split(), "--labels", labels, clip])
+        log = os.path.join(clips_dir, name + ".framelog.csv")
+        elapsed = framelog(clip, log, env)
+        frames = accuracy.read_framelog(log)
+        truth = accuracy.truth_from_frames(labels, len(frames))
+        fps = (len(frames) - 1) / ((frames[-1][0] - frames[0][0]) or 1)
+        times = [i / fps for i in range(len(frames))]
+        rows.append((name, accuracy.score(frames, truth, times, 2.0),
+                     len(frames) / elapsed))
+
+    for name, path in REAL_CLIPS.items():
+        if args.only and args.only not in name:
+            continue
+        clip = os.path.join(REAL, path)
+        annotations = os.path.join(os.path.dirname(clip), "annotations.csv")
+        if not os.path.exists(clip):
+            print(f"(skipping {name}: {clip} is not here)")
+            continue
+        log = os.path.join(clips_dir, name + ".framelog.csv")
+        elapsed = framelog(clip, log, env)
+        frames = accuracy.read_framelog(log)
+        first = frames[0][0]
+        times = [f[0] - first for f in frames]
+        spans = accuracy.spans_from_annotations(annotations)
+        truth = [any(s <= t < e for s, e in spans) for t in times]
+        rows.append((name, accuracy.score(frames, truth, times, 2.0),
+                     len(frames) / elapsed))
+
+    print("| clip | motion kept | far-static dropped | frames | fps (decode+analysis) |")
+    print("|---|---|---|---|---|")
+    for name, r, fps in rows:
+        print(f"| {name} | {r['motion_kept']:.3f} ({r['motion_frames']}) | "
+              f"{r['far_static_dropped']:.3f} ({r['far_static_frames']}) | "
+              f"{r['frames']} | {fps:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
