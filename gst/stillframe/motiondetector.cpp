@@ -43,6 +43,7 @@ constexpr double kAbsorbTime = 60.0;
  * nearly still keeps moving a little, which keeps their area foreground. */
 constexpr double kSettleTime = 2.0;
 constexpr int kActivityRadius = 6;
+constexpr double kLoneFrameFactor = 4.0;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
  * motion, see pass 3. */
@@ -181,6 +182,7 @@ struct MotionDetector::State {
   cv::Mat variance;                                 /* CV_32F, levels^2 */
   bool learned = false;
   double last_timestamp = -1.0;
+  bool previous_over_threshold = false;
 
   void configure (const FrameView &frame);
   void sample (const FrameView &frame);
@@ -346,6 +348,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     s.changed.setTo (0);
     s.settled_time = cv::Mat::zeros (s.current.size (), CV_32F);
     s.variance = cv::Mat::zeros (s.current.size (), CV_32F);
+    s.previous_over_threshold = false;
     s.learned = true;
     return result;
   }
@@ -503,7 +506,13 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     }
   }
   result.score = (double) changed_count / s.analysed_count;
-  result.motion = result.score >= s.settings.threshold;
+  /* A lone frame barely over the threshold is a codec pulse or a flash of
+   * noise: it counts only when its predecessor was over too, or when it is
+   * well over. */
+  const bool over_threshold = result.score >= s.settings.threshold;
+  result.motion = over_threshold && (s.previous_over_threshold
+      || result.score >= kLoneFrameFactor * s.settings.threshold);
+  s.previous_over_threshold = over_threshold;
   if (changed_count > 0) {
     const double sx = (double) frame.width / cols;
     const double sy = (double) frame.height / rows;

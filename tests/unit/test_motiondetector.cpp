@@ -267,3 +267,42 @@ TEST (MotionDetector, RejectsBadSettingsAndViews)
   FrameView empty;
   EXPECT_THROW (detector.analyse (empty, 0), std::invalid_argument);
 }
+
+TEST (MotionDetector, LoneFaintFrameIsNotMotion)
+{
+  std::vector<std::uint8_t> flat (64 * 64, 100), patch = flat;
+  for (int y = 30; y < 33; y++)
+    std::memset (&patch[y * 64 + 30], 160, 3);
+  FrameView view;
+  view.row_stride = 64;
+  view.width = view.height = 64;
+  DetectorSettings settings;
+  settings.analysis_width = 64;
+
+  /* Measure the patch's score, then put the threshold at half of it. */
+  MotionDetector probe (settings);
+  view.channel[0] = flat.data ();
+  probe.analyse (view, 0);
+  view.channel[0] = patch.data ();
+  const double score = probe.analyse (view, 0.04).score;
+  ASSERT_GT (score, 0.0);
+  settings.threshold = score / 2;
+
+  MotionDetector detector (settings);
+  const std::vector<std::uint8_t> *frames[] = { &flat, &patch, &flat, &patch,
+    &patch };
+  const bool expected[] = { false, false, false, false, true };
+  for (int i = 0; i < 5; i++) {
+    view.channel[0] = frames[i]->data ();
+    FrameAnalysis result = detector.analyse (view, 0.04 * i);
+    EXPECT_EQ (result.motion, expected[i]) << "frame " << i;
+  }
+
+  /* Well over the threshold, one frame is enough. */
+  settings.threshold = score / 5;
+  MotionDetector sure (settings);
+  view.channel[0] = flat.data ();
+  sure.analyse (view, 0);
+  view.channel[0] = patch.data ();
+  EXPECT_TRUE (sure.analyse (view, 0.04).motion);
+}
