@@ -18,6 +18,12 @@
  * source timestamps and each dropped frame becomes a GAP event, for
  * analytics chains and live sources.
  *
+ * Raw audio streams linked through request pads `audio_sink_%u` (each with
+ * its `audio_src_%u`) are cut at exactly the same running times as the
+ * video, sample-accurately, and re-timestamped the same way, so they stay in
+ * sync however many spans are cut. An audio buffer waits until the video has
+ * decided the span it covers.
+ *
  * An element message `stillframe-cut` is posted for every dropped span and a
  * `stillframe-cut-summary` at end of stream.
  *
@@ -27,12 +33,23 @@
  *     stillframedetect ! stillframecut ! x264enc ! mp4mux ! filesink location=out.mp4
  * ]|
  *
+ * ## Example with audio
+ * |[
+ * gst-launch-1.0 filesrc location=in.mp4 ! decodebin name=d \
+ *     d. ! videoconvert ! stillframedetect ! cut.sink \
+ *     d. ! audioconvert ! cut.audio_sink_0 \
+ *     stillframecut name=cut ! x264enc ! mp4mux name=m ! filesink location=out.mp4 \
+ *     cut.audio_src_0 ! audioconvert ! avenc_aac ! m.
+ * ]|
+ *
  * ## Locking
- * Settings live under the object lock. The held frames and the cut state
- * are touched only with the sink pad's stream lock held (chain, serialized
- * events, FLUSH_STOP). The few fields that queries and upstream events read
- * from other threads are under timeline_lock. The object lock and
- * timeline_lock are never held together, and neither while pushing.
+ * Settings live under the object lock. The held frames and the video's cut
+ * state are touched only with the video sink pad's stream lock held (chain,
+ * serialized events, FLUSH_STOP). What other threads read (the dropped
+ * ranges, how far the video has decided, the audio streams and their
+ * positions) is under timeline_lock, with timeline_changed signalled when it
+ * changes. The object lock and timeline_lock are never held together, and
+ * neither is held while pushing.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -42,10 +59,14 @@
 #include "gststillframeelements.h"
 #include "stillframemeta.h"
 
+#include <gst/audio/audio.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
+#include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (gst_stillframe_cut_debug);
 #define GST_CAT_DEFAULT gst_stillframe_cut_debug
@@ -70,6 +91,16 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+
+#define AUDIO_CAPS "audio/x-raw, layout = (string) interleaved"
+
+static GstStaticPadTemplate audio_sink_template =
+GST_STATIC_PAD_TEMPLATE ("audio_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS (AUDIO_CAPS));
+
+static GstStaticPadTemplate audio_src_template =
+GST_STATIC_PAD_TEMPLATE ("audio_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES,
+    GST_STATIC_CAPS (AUDIO_CAPS));
 
 GType
 gst_stillframe_cut_timestamps_get_type (void)
@@ -131,9 +162,10 @@ struct StreamState
    * (the start of the stream needs no bridging). */
   gboolean span_will_be_cut = TRUE;
 
-  /* The dropped span being built. */
+  GstClockTime last_end = GST_CLOCK_TIME_NONE;  /* of the last frame */
+
+  /* The dropped span being built, for its message. */
   gboolean dropping = FALSE;
-  GstClockTime drop_start_running_time = 0;
   GstClockTime drop_start = 0, drop_stop = 0;   /* stream time */
   guint64 drop_frames = 0;
   gboolean splice_pending = FALSE;
@@ -147,6 +179,37 @@ struct StreamState
   GstClockTime duration_in = 0, duration_out = 0;
 };
 
+/* Input running time whose video was dropped; `end` is NONE while the
+ * range is open. `cut_before` is the running time dropped before `start`. */
+struct DroppedRange
+{
+  GstClockTime start, end, cut_before;
+};
+
+/* A secondary (audio) stream; its pads' element_private. */
+struct AudioStream
+{
+  GstPad *sinkpad, *srcpad;
+  /* Its streaming thread only. */
+  GstSegment segment;
+  GstAudioInfo info;
+  gboolean need_output_segment;
+  /* timeline_lock. */
+  gboolean flushing;
+  GstClockTime position;        /* input running time consumed */
+};
+
+struct Timeline
+{
+  GstClockTime cut_total = 0;   /* running time dropped in closed ranges */
+  GstClockTime position = 0;    /* output running time reached (retime) */
+  GstClockTime decided_until = 0;       /* the video decided all before */
+  gboolean video_ended = FALSE; /* ... and all after */
+  std::deque<DroppedRange> dropped;     /* as far back as audio needs */
+  std::vector<AudioStream *> audio;
+  guint next_audio_index = 0;
+};
+
 struct _GstStillframeCut
 {
   GstElement parent;
@@ -157,8 +220,8 @@ struct _GstStillframeCut
   StreamState state;            /* sink pad stream lock */
 
   GMutex timeline_lock;
-  GstClockTime cut_total;       /* running time removed so far (retime) */
-  GstClockTime position;        /* output running time reached */
+  GCond timeline_changed;
+  Timeline timeline;
 };
 
 G_DEFINE_TYPE_WITH_CODE (GstStillframeCut, gst_stillframe_cut,
@@ -182,9 +245,25 @@ static GstClockTime
 get_cut_total (GstStillframeCut * self)
 {
   g_mutex_lock (&self->timeline_lock);
-  GstClockTime cut = self->cut_total;
+  GstClockTime cut = self->timeline.cut_total;
   g_mutex_unlock (&self->timeline_lock);
   return cut;
+}
+
+/* Forgets dropped ranges that no audio stream can still ask about; without
+ * audio only the open one is kept, so memory stays flat however many spans
+ * are cut. */
+static void
+prune_dropped_locked (GstStillframeCut * self)
+{
+  Timeline & timeline = self->timeline;
+  GstClockTime needed = GST_CLOCK_TIME_NONE;
+  for (AudioStream * stream:timeline.audio)
+    needed = std::min (needed, stream->position);
+  while (!timeline.dropped.empty ()
+      && GST_CLOCK_TIME_IS_VALID (timeline.dropped.front ().end)
+      && timeline.dropped.front ().end <= needed)
+    timeline.dropped.pop_front ();
 }
 
 static void
@@ -221,8 +300,35 @@ reset_stream (GstStillframeCut * self)
   state = StreamState ();
   gst_segment_init (&state.segment, GST_FORMAT_TIME);
   g_mutex_lock (&self->timeline_lock);
-  self->cut_total = 0;
-  self->position = 0;
+  Timeline & timeline = self->timeline;
+  timeline.cut_total = 0;
+  timeline.position = 0;
+  timeline.decided_until = 0;
+  timeline.video_ended = FALSE;
+  timeline.dropped.clear ();
+  g_cond_broadcast (&self->timeline_changed);
+  g_mutex_unlock (&self->timeline_lock);
+}
+
+/* Tells waiting audio streams how far the video has decided: up to its
+ * first held frame, or all it received. */
+static void
+publish_decisions (GstStillframeCut * self, gboolean ended)
+{
+  StreamState & state = self->state;
+  GstClockTime decided = state.last_end;
+  for (const HeldItem & item:state.held) {
+    if (item.buffer) {
+      decided = item.running_time;
+      break;
+    }
+  }
+  g_mutex_lock (&self->timeline_lock);
+  if (GST_CLOCK_TIME_IS_VALID (decided))
+    self->timeline.decided_until = decided;
+  self->timeline.video_ended |= ended;
+  prune_dropped_locked (self);
+  g_cond_broadcast (&self->timeline_changed);
   g_mutex_unlock (&self->timeline_lock);
 }
 
@@ -279,13 +385,22 @@ push_kept (GstStillframeCut * self, const Settings & settings,
       settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
 
   if (state.dropping) {
-    if (retime && GST_CLOCK_TIME_IS_VALID (running_time)) {
-      g_mutex_lock (&self->timeline_lock);
-      self->cut_total += running_time - state.drop_start_running_time;
-      g_mutex_unlock (&self->timeline_lock);
-    }
     close_dropped_span (self);
     state.splice_pending = TRUE;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (running_time)) {
+    /* This frame ends the open dropped range, if any (it may have been left
+     * open by a drain, so that a new segment continues the timeline). */
+    g_mutex_lock (&self->timeline_lock);
+    Timeline & timeline = self->timeline;
+    if (!timeline.dropped.empty ()
+        && !GST_CLOCK_TIME_IS_VALID (timeline.dropped.back ().end)) {
+      DroppedRange & range = timeline.dropped.back ();
+      range.end = std::max (running_time, range.start);
+      timeline.cut_total += range.end - range.start;
+      prune_dropped_locked (self);
+    }
+    g_mutex_unlock (&self->timeline_lock);
   }
 
   GstFlowReturn ret = push_output_segment_if_needed (self, settings);
@@ -317,8 +432,8 @@ push_kept (GstStillframeCut * self, const Settings & settings,
     state.duration_out += duration;
   if (GST_CLOCK_TIME_IS_VALID (out_time)) {
     g_mutex_lock (&self->timeline_lock);
-    self->position = out_time + (GST_CLOCK_TIME_IS_VALID (duration) ?
-        duration : 0);
+    self->timeline.position = out_time +
+        (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
     g_mutex_unlock (&self->timeline_lock);
   }
   GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buffer);
@@ -336,10 +451,16 @@ drop_frame (GstStillframeCut * self, const Settings & settings,
 
   if (!state.dropping) {
     state.dropping = TRUE;
-    state.drop_start_running_time = running_time;
     state.drop_start = stream_time_of (state, pts);
     state.drop_frames = 0;
   }
+  g_mutex_lock (&self->timeline_lock);
+  Timeline & timeline = self->timeline;
+  if (timeline.dropped.empty ()
+      || GST_CLOCK_TIME_IS_VALID (timeline.dropped.back ().end))
+    timeline.dropped.push_back (DroppedRange {
+        running_time, GST_CLOCK_TIME_NONE, timeline.cut_total});
+  g_mutex_unlock (&self->timeline_lock);
   state.drop_stop = stream_time_of (state, end);
   state.drop_frames++;
   gst_buffer_unref (buffer);
@@ -419,6 +540,7 @@ drain (GstStillframeCut * self, const Settings & settings)
   GstFlowReturn ret = release_held (self, settings, TRUE, GST_CLOCK_TIME_NONE);
   close_dropped_span (self);
   reset_hysteresis (state);
+  publish_decisions (self, FALSE);
   return ret;
 }
 
@@ -448,6 +570,10 @@ detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
   return copy;
 }
 
+static GstFlowReturn decide_frame (GstStillframeCut * self,
+    const Settings & settings, GstBuffer * buffer, GstClockTime running_time,
+    GstClockTime duration, GstClockTime end, gboolean motion);
+
 static GstFlowReturn
 gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
     GstBuffer * buffer)
@@ -475,21 +601,36 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
   if (!GST_CLOCK_TIME_IS_VALID (running_time))
     motion = TRUE;
 
+  const GstClockTime end = GST_CLOCK_TIME_IS_VALID (running_time) ?
+      running_time + (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0) :
+      GST_CLOCK_TIME_NONE;
+  if (GST_CLOCK_TIME_IS_VALID (end))
+    state.last_end = end;
+
+  GstFlowReturn ret = decide_frame (self, settings, buffer, running_time,
+      duration, end, motion);
+  publish_decisions (self, FALSE);
+  return ret;
+}
+
+static GstFlowReturn
+decide_frame (GstStillframeCut * self, const Settings & settings,
+    GstBuffer * buffer, GstClockTime running_time, GstClockTime duration,
+    GstClockTime end, gboolean motion)
+{
+  StreamState & state = self->state;
   if (motion) {
     GstFlowReturn ret = release_held (self, settings, FALSE,
         GST_CLOCK_TIME_NONE);
     GstFlowReturn kept = push_kept (self, settings, buffer, running_time,
         duration);
-    if (GST_CLOCK_TIME_IS_VALID (running_time))
-      state.last_motion_end = running_time +
-          (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
+    if (GST_CLOCK_TIME_IS_VALID (end))
+      state.last_motion_end = end;
     state.static_start = GST_CLOCK_TIME_NONE;
     state.span_will_be_cut = FALSE;
     return ret != GST_FLOW_OK ? ret : kept;
   }
 
-  const GstClockTime end = running_time +
-      (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0);
   if (!GST_CLOCK_TIME_IS_VALID (state.static_start))
     state.static_start = running_time;
 
@@ -567,6 +708,7 @@ gst_stillframe_cut_sink_event (GstPad * pad, GstObject * parent,
     }
     case GST_EVENT_EOS:
       drain (self, settings);
+      publish_decisions (self, TRUE);
       post_summary (self);
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_CAPS:{
@@ -658,7 +800,8 @@ gst_stillframe_cut_src_query (GstPad * pad, GstObject * parent,
       if (format != GST_FORMAT_TIME)
         return FALSE;
       g_mutex_lock (&self->timeline_lock);
-      gst_query_set_position (query, format, (gint64) self->position);
+      gst_query_set_position (query, format,
+          (gint64) self->timeline.position);
       g_mutex_unlock (&self->timeline_lock);
       return TRUE;
     }
@@ -681,6 +824,365 @@ gst_stillframe_cut_src_query (GstPad * pad, GstObject * parent,
   return gst_pad_query_default (pad, parent, query);
 }
 
+
+/* ---- Audio streams ---- */
+
+static AudioStream *
+audio_stream_of (GstPad * pad)
+{
+  return (AudioStream *) gst_pad_get_element_private (pad);
+}
+
+/* Running time dropped before `time`, which lies in a kept part, given the
+ * ranges that end after the buffer's start and the cut total. */
+static GstClockTime
+cut_before (const std::vector<DroppedRange> & ranges, GstClockTime cut_total,
+    GstClockTime time)
+{
+  for (const DroppedRange & range:ranges)
+    if (range.start >= time)
+      return range.cut_before;
+  if (ranges.empty ())
+    return cut_total;
+  const DroppedRange & last = ranges.back ();
+  return last.cut_before + (last.end - last.start);
+}
+
+static GstFlowReturn
+push_audio_segment_if_needed (AudioStream * stream, const Settings & settings)
+{
+  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
+      || !stream->need_output_segment)
+    return GST_FLOW_OK;
+  stream->need_output_segment = FALSE;
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  if (!gst_pad_push_event (stream->srcpad, gst_event_new_segment (&segment)))
+    return GST_PAD_IS_FLUSHING (stream->srcpad) ? GST_FLOW_FLUSHING :
+        GST_FLOW_ERROR;
+  return GST_FLOW_OK;
+}
+
+/* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
+ * once the video has decided the time it covers. */
+static GstFlowReturn
+gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
+    GstBuffer * buffer)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  AudioStream *stream = audio_stream_of (pad);
+  const Settings settings = get_settings (self);
+  const gboolean retime =
+      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
+  const gint rate = GST_AUDIO_INFO_RATE (&stream->info);
+  const gint bpf = GST_AUDIO_INFO_BPF (&stream->info);
+
+  if (rate <= 0 || bpf <= 0) {
+    gst_buffer_unref (buffer);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("audio buffer before caps on %s:%s", GST_DEBUG_PAD_NAME (pad)));
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+  GstFlowReturn ret = push_audio_segment_if_needed (stream, settings);
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buffer);
+    return ret;
+  }
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  const GstClockTime start = gst_segment_to_running_time (&stream->segment,
+      GST_FORMAT_TIME, pts);
+  if (!GST_CLOCK_TIME_IS_VALID (start))
+    return gst_pad_push (stream->srcpad, buffer);
+  const guint64 samples = gst_buffer_get_size (buffer) / bpf;
+  const GstClockTime end = start + gst_util_uint64_scale_int (samples,
+      GST_SECOND, rate);
+
+  /* Wait for the video to decide [start, end), copy the ranges it dropped
+   * there. */
+  std::vector<DroppedRange> ranges;
+  g_mutex_lock (&self->timeline_lock);
+  Timeline & timeline = self->timeline;
+  while (!stream->flushing && !timeline.video_ended
+      && timeline.decided_until < end)
+    g_cond_wait (&self->timeline_changed, &self->timeline_lock);
+  if (stream->flushing) {
+    g_mutex_unlock (&self->timeline_lock);
+    gst_buffer_unref (buffer);
+    return GST_FLOW_FLUSHING;
+  }
+  for (const DroppedRange & range:timeline.dropped)
+    if (!GST_CLOCK_TIME_IS_VALID (range.end) || range.end > start)
+      ranges.push_back (range);
+  const GstClockTime cut_total = timeline.cut_total;
+  stream->position = end;
+  prune_dropped_locked (self);
+  g_mutex_unlock (&self->timeline_lock);
+
+  /* Kept and dropped pieces, in order. */
+  GstClockTime cursor = start;
+  std::vector<std::pair<GstClockTime, bool>> edges;     /* start, kept */
+  for (const DroppedRange & range:ranges) {
+    if (range.start >= end)
+      break;
+    const GstClockTime range_end = GST_CLOCK_TIME_IS_VALID (range.end) ?
+        range.end : end;
+    if (range_end <= cursor)
+      continue;
+    if (range.start > cursor)
+      edges.push_back ({cursor, true});
+    edges.push_back ({std::max (range.start, cursor), false});
+    cursor = range_end;
+    if (cursor >= end)
+      break;
+  }
+  if (cursor < end)
+    edges.push_back ({cursor, true});
+
+  for (size_t i = 0; i < edges.size () && ret == GST_FLOW_OK; i++) {
+    const GstClockTime piece_start = edges[i].first;
+    const GstClockTime piece_end = i + 1 < edges.size () ?
+        std::min (edges[i + 1].first, end) : end;
+    const guint64 first = gst_util_uint64_scale_int_round (piece_start -
+        start, rate, GST_SECOND);
+    const guint64 last = piece_end == end ? samples :
+        gst_util_uint64_scale_int_round (piece_end - start, rate, GST_SECOND);
+    if (last <= first)
+      continue;
+    const GstClockTime offset_pts = pts + gst_util_uint64_scale_int (first,
+        GST_SECOND, rate);
+    const GstClockTime duration = gst_util_uint64_scale_int (last - first,
+        GST_SECOND, rate);
+    if (!edges[i].second) {
+      if (!retime)
+        gst_pad_push_event (stream->srcpad, gst_event_new_gap (offset_pts,
+                duration));
+      continue;
+    }
+    GstBuffer *piece = gst_audio_buffer_truncate (gst_buffer_ref (buffer),
+        bpf, first, last - first);
+    piece = gst_buffer_make_writable (piece);
+    GST_BUFFER_PTS (piece) = retime ?
+        piece_start - cut_before (ranges, cut_total, piece_start) : offset_pts;
+    GST_BUFFER_DURATION (piece) = duration;
+    GST_BUFFER_OFFSET (piece) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (piece) = GST_BUFFER_OFFSET_NONE;
+    GST_LOG_OBJECT (self, "audio piece %" GST_PTR_FORMAT, piece);
+    ret = gst_pad_push (stream->srcpad, piece);
+  }
+  gst_buffer_unref (buffer);
+  return ret;
+}
+
+static void
+set_audio_flushing (GstStillframeCut * self, AudioStream * stream,
+    gboolean flushing)
+{
+  g_mutex_lock (&self->timeline_lock);
+  stream->flushing = flushing;
+  if (!flushing)
+    stream->position = 0;
+  g_cond_broadcast (&self->timeline_changed);
+  g_mutex_unlock (&self->timeline_lock);
+}
+
+static gboolean
+gst_stillframe_cut_audio_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  AudioStream *stream = audio_stream_of (pad);
+  const Settings settings = get_settings (self);
+  const gboolean retime =
+      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      set_audio_flushing (self, stream, TRUE);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      set_audio_flushing (self, stream, FALSE);
+      gst_segment_init (&stream->segment, GST_FORMAT_TIME);
+      stream->need_output_segment = TRUE;
+      break;
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+      gst_event_parse_caps (event, &caps);
+      if (!gst_audio_info_from_caps (&stream->info, caps)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
+      break;
+    }
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+      gst_event_parse_segment (event, &segment);
+      if (segment->format != GST_FORMAT_TIME || segment->rate <= 0) {
+        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+            ("stillframecut needs a forward segment in time format"),
+            ("got %" GST_SEGMENT_FORMAT " on %s:%s", segment,
+                GST_DEBUG_PAD_NAME (pad)));
+        gst_event_unref (event);
+        return FALSE;
+      }
+      gst_segment_copy_into (segment, &stream->segment);
+      if (retime) {
+        gst_event_unref (event);
+        return push_audio_segment_if_needed (stream, settings) == GST_FLOW_OK;
+      }
+      break;
+    }
+    case GST_EVENT_GAP:
+      /* Audio gaps are not mapped onto the cut timeline. */
+      if (retime) {
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+    default:
+      break;
+  }
+  return gst_pad_push_event (stream->srcpad, event);
+}
+
+static gboolean
+gst_stillframe_cut_audio_src_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  AudioStream *stream = audio_stream_of (pad);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK
+      && get_settings (self).timestamps ==
+      GST_STILLFRAME_CUT_TIMESTAMPS_RETIME) {
+    gst_event_unref (event);
+    return FALSE;
+  }
+  return gst_pad_push_event (stream->sinkpad, event);
+}
+
+static gboolean
+gst_stillframe_cut_audio_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  AudioStream *stream = audio_stream_of (pad);
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    if (!gst_pad_peer_query (stream->sinkpad, query))
+      return FALSE;
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency (query, &live, &min, &max);
+    const GstClockTime hold = get_settings (self).hold_time ();
+    gst_query_set_latency (query, live, min + hold,
+        GST_CLOCK_TIME_IS_VALID (max) ? max + hold : max);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+/* Each sink pad is linked to its own source pad only. */
+static GstIterator *
+gst_stillframe_cut_iterate_internal_links (GstPad * pad, GstObject * parent)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
+  GstPad *other = NULL;
+  if (pad == self->sinkpad)
+    other = self->srcpad;
+  else if (pad == self->srcpad)
+    other = self->sinkpad;
+  else if (AudioStream * stream = audio_stream_of (pad))
+    other = pad == stream->sinkpad ? stream->srcpad : stream->sinkpad;
+  if (other == NULL)
+    return NULL;
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, GST_TYPE_PAD);
+  g_value_set_object (&value, other);
+  GstIterator *it = gst_iterator_new_single (GST_TYPE_PAD, &value);
+  g_value_unset (&value);
+  return it;
+}
+
+static GstPad *
+gst_stillframe_cut_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps * /*caps */ )
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (element);
+  guint index;
+
+  g_mutex_lock (&self->timeline_lock);
+  Timeline & timeline = self->timeline;
+  if (name == NULL || sscanf (name, "audio_sink_%u", &index) != 1)
+    index = timeline.next_audio_index;
+  for (AudioStream * stream:timeline.audio) {
+    if (g_str_has_suffix (GST_PAD_NAME (stream->sinkpad),
+            ("_" + std::to_string (index)).c_str ())) {
+      g_mutex_unlock (&self->timeline_lock);
+      GST_WARNING_OBJECT (self, "pad audio_sink_%u already exists", index);
+      return NULL;
+    }
+  }
+  timeline.next_audio_index = std::max (timeline.next_audio_index, index + 1);
+
+  AudioStream *stream = g_new0 (AudioStream, 1);
+  gst_segment_init (&stream->segment, GST_FORMAT_TIME);
+  gst_audio_info_init (&stream->info);
+  stream->need_output_segment = TRUE;
+
+  gchar *sink_name = g_strdup_printf ("audio_sink_%u", index);
+  gchar *src_name = g_strdup_printf ("audio_src_%u", index);
+  stream->sinkpad = gst_pad_new_from_template (templ, sink_name);
+  stream->srcpad = gst_pad_new_from_static_template (&audio_src_template,
+      src_name);
+  g_free (sink_name);
+  g_free (src_name);
+  for (GstPad * pad: {stream->sinkpad, stream->srcpad}) {
+    gst_pad_set_element_private (pad, stream);
+    gst_pad_set_iterate_internal_links_function (pad,
+        GST_DEBUG_FUNCPTR (gst_stillframe_cut_iterate_internal_links));
+    GST_PAD_SET_PROXY_CAPS (pad);
+    GST_PAD_SET_PROXY_ALLOCATION (pad);
+  }
+  gst_pad_set_chain_function (stream->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_audio_chain));
+  gst_pad_set_event_function (stream->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_audio_sink_event));
+  gst_pad_set_event_function (stream->srcpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_audio_src_event));
+  gst_pad_set_query_function (stream->srcpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_audio_src_query));
+  timeline.audio.push_back (stream);
+  g_mutex_unlock (&self->timeline_lock);
+
+  if (GST_STATE (element) > GST_STATE_READY) {
+    gst_pad_set_active (stream->srcpad, TRUE);
+    gst_pad_set_active (stream->sinkpad, TRUE);
+  }
+  gst_element_add_pad (element, stream->srcpad);
+  gst_element_add_pad (element, stream->sinkpad);
+  return stream->sinkpad;
+}
+
+static void
+gst_stillframe_cut_release_pad (GstElement * element, GstPad * pad)
+{
+  GstStillframeCut *self = GST_STILLFRAME_CUT (element);
+  AudioStream *stream = audio_stream_of (pad);
+  if (stream == NULL)
+    return;
+  g_mutex_lock (&self->timeline_lock);
+  Timeline & timeline = self->timeline;
+  timeline.audio.erase (std::remove (timeline.audio.begin (),
+          timeline.audio.end (), stream), timeline.audio.end ());
+  stream->flushing = TRUE;
+  g_cond_broadcast (&self->timeline_changed);
+  g_mutex_unlock (&self->timeline_lock);
+
+  gst_pad_set_active (stream->sinkpad, FALSE);
+  gst_pad_set_active (stream->srcpad, FALSE);
+  gst_element_remove_pad (element, stream->srcpad);
+  gst_element_remove_pad (element, stream->sinkpad);
+  g_free (stream);
+}
+
 static GstStateChangeReturn
 gst_stillframe_cut_change_state (GstElement * element,
     GstStateChange transition)
@@ -689,6 +1191,18 @@ gst_stillframe_cut_change_state (GstElement * element,
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
     reset_stream (self);
+  /* Wake audio streams waiting for the video, so that their pads can be
+   * deactivated. */
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED
+      || transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    g_mutex_lock (&self->timeline_lock);
+    for (AudioStream * stream:self->timeline.audio) {
+      stream->flushing = transition == GST_STATE_CHANGE_PAUSED_TO_READY;
+      stream->position = 0;
+    }
+    g_cond_broadcast (&self->timeline_changed);
+    g_mutex_unlock (&self->timeline_lock);
+  }
 
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS (gst_stillframe_cut_parent_class)->change_state
@@ -768,7 +1282,9 @@ gst_stillframe_cut_finalize (GObject * object)
   clear_held (self->state);
   release_checked_pool (self->state);
   self->state.~StreamState ();
+  self->timeline.~Timeline ();
   g_mutex_clear (&self->timeline_lock);
+  g_cond_clear (&self->timeline_changed);
   G_OBJECT_CLASS (gst_stillframe_cut_parent_class)->finalize (object);
 }
 
@@ -808,6 +1324,14 @@ gst_stillframe_cut_class_init (GstStillframeCutClass * klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &audio_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &audio_src_template);
+  element_class->request_new_pad =
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_request_new_pad);
+  element_class->release_pad =
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_release_pad);
   gst_element_class_set_static_metadata (element_class,
       "Still frame cutter", "Filter/Editor/Video",
       "Drops static spans marked by stillframedetect and re-timestamps the "
@@ -824,14 +1348,18 @@ gst_stillframe_cut_init (GstStillframeCut * self)
 {
   new (&self->settings) Settings ();
   new (&self->state) StreamState ();
+  new (&self->timeline) Timeline ();
   gst_segment_init (&self->state.segment, GST_FORMAT_TIME);
   g_mutex_init (&self->timeline_lock);
+  g_cond_init (&self->timeline_changed);
 
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_stillframe_cut_chain));
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_stillframe_cut_sink_event));
+  gst_pad_set_iterate_internal_links_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (self->sinkpad);
   GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
@@ -841,6 +1369,8 @@ gst_stillframe_cut_init (GstStillframeCut * self)
       GST_DEBUG_FUNCPTR (gst_stillframe_cut_src_event));
   gst_pad_set_query_function (self->srcpad,
       GST_DEBUG_FUNCPTR (gst_stillframe_cut_src_query));
+  gst_pad_set_iterate_internal_links_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_stillframe_cut_iterate_internal_links));
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   GST_PAD_SET_PROXY_ALLOCATION (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);

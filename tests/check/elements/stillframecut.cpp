@@ -476,6 +476,152 @@ GST_START_TEST (test_qos_is_translated_to_input_time)
 
 GST_END_TEST;
 
+
+#define RATE 48000
+#define AUDIO_CHUNK 1000
+
+/* Mono S32 audio whose every sample holds its own index. */
+static GstBuffer *
+make_audio (guint64 first_sample, guint count)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, count * 4, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  for (guint i = 0; i < count; i++)
+    ((gint32 *) map.data)[i] = (gint32) (first_sample + i);
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = gst_util_uint64_scale_int (first_sample,
+      GST_SECOND, RATE);
+  GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (first_sample +
+      count, GST_SECOND, RATE) - GST_BUFFER_PTS (buffer);
+  return buffer;
+}
+
+static GstHarness *
+setup_audio (GstHarness * video)
+{
+  GstHarness *h = gst_harness_new_with_element (video->element,
+      "audio_sink_0", "audio_src_0");
+  gst_harness_set_live (h, FALSE);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S32LE,layout="
+      "interleaved,channels=1,rate=48000");
+  return h;
+}
+
+/* Every sample pulled, and checks that their timestamps are continuous. */
+static std::vector<gint32>
+pull_samples (GstHarness * h, gboolean continuous)
+{
+  std::vector<gint32> samples;
+  GstBuffer *buffer;
+  while ((buffer = gst_harness_try_pull (h))) {
+    if (continuous) {
+      const GstClockTime expected = gst_util_uint64_scale_int (samples.size (),
+          GST_SECOND, RATE);
+      fail_unless (ABS ((gint64) GST_BUFFER_PTS (buffer) - (gint64) expected)
+          <= 1, "audio at %" GST_TIME_FORMAT ", expected %" GST_TIME_FORMAT,
+          GST_TIME_ARGS (GST_BUFFER_PTS (buffer)), GST_TIME_ARGS (expected));
+    }
+    GstMapInfo map;
+    gst_buffer_map (buffer, &map, GST_MAP_READ);
+    const gint32 *data = (const gint32 *) map.data;
+    samples.insert (samples.end (), data, data + map.size / 4);
+    gst_buffer_unmap (buffer, &map);
+    gst_buffer_unref (buffer);
+  }
+  return samples;
+}
+
+GST_START_TEST (test_audio_cut_sample_accurately)
+{
+  for (const gchar * mode:{"retime", "original"}) {
+    GstHarness *video = setup_cut (mode, GST_SECOND, 0, 0);
+    GstHarness *audio = setup_audio (video);
+    /* Frames 10-69 (1/3 s to 7/3 s) are dropped. */
+    push_pattern (video, pattern ({{'M', 10}, {'.', 60}, {'M', 10}}));
+    gst_harness_push_event (video, gst_event_new_eos ());
+    for (guint64 sample = 0; sample < 128000; sample += AUDIO_CHUNK) {
+      GstFlowReturn ret = gst_harness_push (audio, make_audio (sample,
+              AUDIO_CHUNK));
+      fail_unless_equals_int (ret, GST_FLOW_OK);
+    }
+
+    const gboolean retime = g_str_equal (mode, "retime");
+    std::vector<gint32> samples = pull_samples (audio, retime);
+    fail_unless_equals_int (samples.size (), 32000);
+    for (size_t i = 0; i < samples.size (); i++) {
+      const gint32 expected = i < 16000 ? (gint32) i : (gint32) i + 96000;
+      if (samples[i] != expected)
+        fail ("%s: sample %zu is %d, expected %d", mode, i, samples[i],
+            expected);
+    }
+    if (!retime) {
+      /* The dropped 2 s went out as gaps at their source times. */
+      GstClockTime gap_time = 0;
+      GstEvent *event;
+      while ((event = gst_harness_try_pull_event (audio))) {
+        if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
+          GstClockTime timestamp, duration;
+          gst_event_parse_gap (event, &timestamp, &duration);
+          gap_time += duration;
+          fail_unless (timestamp >= pts_of (10) - 1 && timestamp < pts_of (70));
+        }
+        gst_event_unref (event);
+      }
+      fail_unless (ABS ((gint64) gap_time - 2 * (gint64) GST_SECOND) <= 100);
+    }
+    gst_harness_teardown (audio);
+    gst_harness_teardown (video);
+  }
+}
+
+GST_END_TEST;
+
+struct AudioPush
+{
+  GstHarness *h;
+  GstFlowReturn ret;
+};
+
+static gpointer
+push_audio_thread (gpointer data)
+{
+  AudioPush *push = (AudioPush *) data;
+  push->ret = gst_harness_push (push->h, make_audio (0, AUDIO_CHUNK));
+  return NULL;
+}
+
+GST_START_TEST (test_audio_waits_for_the_video)
+{
+  GstHarness *video = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstHarness *audio = setup_audio (video);
+  AudioPush push = { audio, GST_FLOW_ERROR };
+  GThread *thread = g_thread_new ("audio", push_audio_thread, &push);
+  g_usleep (G_USEC_PER_SEC / 10);
+  /* Nothing decided yet: the audio is held. */
+  fail_unless_equals_int (gst_harness_buffers_received (audio), 0);
+  push_pattern (video, pattern ({{'M', 1}}));
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (audio), 1);
+
+  /* A flush releases a waiting push. */
+  push.ret = GST_FLOW_OK;
+  thread = g_thread_new ("audio", [] (gpointer data) -> gpointer {
+        AudioPush *p = (AudioPush *) data;
+        p->ret = gst_harness_push (p->h, make_audio (48000, AUDIO_CHUNK));
+        return NULL;
+      }, &push);
+  g_usleep (G_USEC_PER_SEC / 10);
+  gst_harness_push_event (audio, gst_event_new_flush_start ());
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_FLUSHING);
+  gst_harness_teardown (audio);
+  gst_harness_teardown (video);
+}
+
+GST_END_TEST;
+
 static Suite *
 stillframecut_suite (void)
 {
@@ -496,6 +642,8 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_does_not_starve_a_bounded_pool);
   tcase_add_test (tc, test_queries_and_seek_in_retime_mode);
   tcase_add_test (tc, test_qos_is_translated_to_input_time);
+  tcase_add_test (tc, test_audio_cut_sample_accurately);
+  tcase_add_test (tc, test_audio_waits_for_the_video);
   return s;
 }
 
