@@ -107,6 +107,20 @@ Renderer::Renderer (const ClipSpec &spec)
 }
 
 void
+render_audio (const ClipSpec &spec, std::uint64_t first, int count,
+    std::int16_t *out)
+{
+  for (int i = 0; i < count; i++) {
+    const double t = (double) (first + i) / ClipSpec::kAudioRate;
+    bool tone = false;
+    for (const MovingBox &box : spec.boxes)
+      tone |= t >= box.start && t < box.start + ClipSpec::kMarkDuration;
+    out[i] = tone ? (std::int16_t) std::lround (12000 * std::sin (2 * M_PI
+            * 1000 * t)) : 0;
+  }
+}
+
+void
 Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
     std::uint8_t *v)
 {
@@ -131,6 +145,14 @@ Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
         pixel = (std::uint8_t) std::clamp (pixel + box.contrast, 0, 255);
       }
   }
+  if (spec_.sync_marks) {
+    bool mark = false;
+    for (const MovingBox &box : spec_.boxes)
+      mark |= t >= box.start && t < box.start + ClipSpec::kMarkDuration;
+    const int side = spec_.height / 8;
+    for (int yy = 0; yy < side && mark; yy++)
+      std::memset (y + (std::size_t) yy * spec_.width, 250, side);
+  }
   const std::size_t chroma = pixels / 4;
   std::memset (u, 128, chroma);
   std::memset (v, 128, chroma);
@@ -146,8 +168,11 @@ write_clip (const ClipSpec &spec, const std::string &path, int bitrate_kbps)
   const bool mkv = path.size () > 4 && path.substr (path.size () - 4) == ".mkv";
   gchar *description = g_strdup_printf ("appsrc name=src format=time ! "
       "x264enc speed-preset=veryfast bitrate=%d key-int-max=%d ! h264parse ! "
-      "%s ! filesink name=sink", bitrate_kbps, spec.fps * 2,
-      mkv ? "matroskamux" : "mp4mux");
+      "%s name=mux ! filesink name=sink %s", bitrate_kbps, spec.fps * 2,
+      mkv ? "matroskamux" : "mp4mux", !spec.sync_marks ? "" : mkv ?
+      "appsrc name=audio format=time ! audioconvert ! mux." :
+      "appsrc name=audio format=time ! audioconvert ! avenc_aac ! aacparse ! "
+      "mux.");
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
   g_free (description);
@@ -168,7 +193,39 @@ write_clip (const ClipSpec &spec, const std::string &path, int bitrate_kbps)
       (guint64) spec.width * spec.height * 6, NULL);
   gst_caps_unref (caps);
 
+  GstElement *audio = gst_bin_get_by_name (GST_BIN (pipeline), "audio");
+  if (audio) {
+    caps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING,
+        "S16LE", "layout", G_TYPE_STRING, "interleaved", "channels",
+        G_TYPE_INT, 1, "rate", G_TYPE_INT, ClipSpec::kAudioRate, NULL);
+    g_object_set (audio, "caps", caps, NULL);
+    gst_caps_unref (caps);
+  }
+
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  if (audio) {
+    /* AAC decoders start with the encoder's 1024 priming samples: start the
+     * track that much later so that it plays in sync. */
+    const std::uint64_t advance = mkv ? 0 : 1024;
+    const std::uint64_t total = (std::uint64_t) (spec.duration
+        * ClipSpec::kAudioRate);
+    const int chunk = 1024;
+    for (std::uint64_t first = 0; first < total; first += chunk) {
+      GstBuffer *buffer = gst_buffer_new_allocate (NULL, chunk * 2, NULL);
+      GstMapInfo map;
+      gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+      render_audio (spec, first + advance, chunk, (std::int16_t *) map.data);
+      gst_buffer_unmap (buffer, &map);
+      GST_BUFFER_PTS (buffer) = gst_util_uint64_scale_int (first, GST_SECOND,
+          ClipSpec::kAudioRate);
+      GST_BUFFER_DURATION (buffer) = gst_util_uint64_scale_int (chunk,
+          GST_SECOND, ClipSpec::kAudioRate);
+      /* appsrc's queue is unbounded here: audio is small. */
+      gst_app_src_push_buffer (GST_APP_SRC (audio), buffer);
+    }
+    gst_app_src_end_of_stream (GST_APP_SRC (audio));
+    gst_object_unref (audio);
+  }
   Renderer renderer (spec);
   const std::size_t luma = (std::size_t) spec.width * spec.height;
   for (int i = 0; i < spec.frame_count (); i++) {

@@ -29,6 +29,11 @@ struct ClipSpec {
   double drift_period = 60.0;     /* seconds */
   std::vector<MovingBox> boxes;
   unsigned seed = 1;
+  /* Sync marks: a 1 kHz tone and a white corner square, both starting with
+   * each box and lasting kMarkDuration; written as an audio track. */
+  bool sync_marks = false;
+  static constexpr double kMarkDuration = 0.2;
+  static constexpr int kAudioRate = 48000;
 
   int frame_count () const;
   /* True when any box moves during frame `index`. */
@@ -36,6 +41,10 @@ struct ClipSpec {
   /* Parses "start-end[,start-end...]" into boxes with default looks. */
   void add_spans (const std::string &spans);
 };
+
+/* Renders samples [first, first + count) of the mono S16 audio track. */
+void render_audio (const ClipSpec &spec, std::uint64_t first, int count,
+    std::int16_t *out);
 
 /* Renders frame `index` as I420 into `planes` (Y, U, V, tightly packed). */
 class Renderer {
@@ -50,9 +59,10 @@ private:
   std::uint64_t rng_;
 };
 
-/* Encodes the clip as H.264 in MP4 (or any container GStreamer's
- * encodebin-free pipeline below supports by extension: .mp4, .mkv).
- * Returns an empty string on success, else the error. */
+/* Encodes the clip as H.264 in MP4 or MKV (by extension), with the sync
+ * marks' audio as AAC (MP4, advanced by the encoder's priming so that it
+ * plays in sync) or PCM (MKV). Returns an empty string on success, else the
+ * error. */
 std::string write_clip (const ClipSpec &spec, const std::string &path,
     int bitrate_kbps = 0);
 

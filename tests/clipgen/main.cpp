@@ -17,6 +17,7 @@ main (int argc, char **argv)
   gdouble box_size = 0.1, box_speed = 0.25;
   gint box_contrast = 60;
   gchar *spans = NULL, *labels = NULL;
+  gboolean sync_marks = FALSE;
   GOptionEntry entries[] = {
     {"width", 0, 0, G_OPTION_ARG_INT, &width, "Frame width", "PX"},
     {"height", 0, 0, G_OPTION_ARG_INT, &height, "Frame height", "PX"},
@@ -37,6 +38,9 @@ main (int argc, char **argv)
         "Moving box luma difference from the scene", "L"},
     {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "H.264 kbit/s", "K"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Noise seed", "N"},
+    {"sync-marks", 0, 0, G_OPTION_ARG_NONE, &sync_marks,
+        "Add an audio track with a tone, and a white corner square, at the "
+        "start of each span", NULL},
     {"labels", 0, 0, G_OPTION_ARG_FILENAME, &labels,
         "Write frame,motion CSV here", "FILE"},
     {NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL},
@@ -61,6 +65,7 @@ main (int argc, char **argv)
   spec.drift_amplitude = drift;
   spec.drift_period = drift_period;
   spec.seed = (unsigned) seed;
+  spec.sync_marks = sync_marks;
   try {
     if (spans)
       spec.add_spans (spans);

@@ -1,0 +1,1093 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stillframe: trims the static spans out of videos, or lists the events.
+ *
+ *   stillframe trim INPUT... -o OUTPUT [options]
+ *   stillframe scan INPUT... [options]
+ *
+ * It builds GStreamer pipelines around stillframedetect and stillframecut:
+ * decode, detect, cut (video and audio at the same running times), encode,
+ * mux, all streaming. See docs/stillframe.md.
+ *
+ * Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,
+ * 130 interrupted.
+ */
+#include <gst/audio/audio.h>
+#include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+enum ExitCode {
+  EXIT_DONE = 0,
+  EXIT_BAD_INPUT = 1,
+  EXIT_RUNTIME = 2,
+  EXIT_INTERRUPTED = 130,
+};
+
+/* AAC encoders start with 1024 samples of priming that GStreamer 1.22's
+ * muxers do not signal: players would sound that late. */
+constexpr guint kAacPriming = 1024;
+constexpr const char *kVideoExtensions[] = {
+  ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts",
+  ".mpg", ".mpeg", ".flv", ".3gp", ".wmv", ".ogv",
+};
+
+struct Options {
+  bool trim = false;
+  std::vector<std::string> inputs;
+  std::string output;
+  std::string report, csv;
+  bool force = false, quiet = false;
+  int jobs = 1;
+  int quality = 23;
+  std::string preset = "veryfast";
+  /* Element properties, only those given are set. */
+  std::vector<std::pair<std::string, std::string>> detect_props, cut_props;
+};
+
+struct Event {
+  double start = 0, end = 0, peak = 0;
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+std::string
+json_escape (const std::string &s)
+{
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if ((unsigned char) c < 0x20) {
+          char buf[8];
+          std::snprintf (buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string
+seconds (double s)
+{
+  char buf[32];
+  std::snprintf (buf, sizeof buf, "%.6f", s);
+  return buf;
+}
+
+std::string
+clock_string (double s)
+{
+  char buf[32];
+  const int h = (int) (s / 3600), m = (int) (s / 60) % 60;
+  std::snprintf (buf, sizeof buf, "%d:%02d:%06.3f", h, m, std::fmod (s, 60.0));
+  return buf;
+}
+
+double
+to_seconds (GstClockTime t)
+{
+  return GST_CLOCK_TIME_IS_VALID (t) ? (double) t / GST_SECOND : 0.0;
+}
+
+/* One input's pipeline and what is learned from it. */
+struct Job {
+  const Options *options = nullptr;
+  std::string input, output;
+  GstElement *pipeline = nullptr;
+  GstElement *cut = nullptr, *mux = nullptr;
+  guint bus_watch = 0;
+  bool has_video = false, has_audio = false, output_started = false;
+  bool finished = false, interrupted = false;
+  int status = EXIT_DONE;
+  std::string error;
+  std::vector<std::string> notes;
+
+  /* From the detect probe (streaming thread) and bus (main thread). */
+  GMutex lock;
+  guint64 frames_seen = 0;
+  GstClockTime last_position = GST_CLOCK_TIME_NONE;
+  GstClockTime first_pts = GST_CLOCK_TIME_NONE, last_end = 0;
+  std::vector<Event> events;
+  bool in_motion = false;
+  GstClockTime last_motion_end = 0;
+
+  std::vector<std::pair<double, double>> dropped;
+  guint64 frames_in = 0, frames_out = 0;
+  GstClockTime duration_in = 0, duration_out = 0;
+  bool summary_seen = false;
+  gint64 started_us = 0;
+  gint64 last_progress_us = 0;
+  GstClockTime min_static = 3 * GST_SECOND;
+
+  Job () { g_mutex_init (&lock); }
+  ~Job ()
+  {
+    g_mutex_clear (&lock);
+    if (pipeline) {
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      gst_object_unref (pipeline);
+    }
+  }
+};
+
+/* ---- Pipeline construction ---- */
+
+GstElement *
+make (const char *factory, const char *name = nullptr)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+  if (!e)
+    throw std::runtime_error (std::string ("GStreamer element '") + factory +
+        "' is missing: install " +
+        (g_str_has_prefix (factory, "x264") ? "gstreamer1.0-plugins-ugly" :
+            g_str_has_prefix (factory, "avenc") ? "gstreamer1.0-libav" :
+            g_str_has_prefix (factory, "stillframe") ?
+            "stillframe (meson install, or set GST_PLUGIN_PATH_1_0)" :
+            "gstreamer1.0-plugins-good and -base"));
+  return e;
+}
+
+void
+set_from_string (GstElement *element, const std::string &name,
+    const std::string &value)
+{
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (element), name.c_str ());
+  if (!spec)
+    throw std::invalid_argument ("unknown property " + name);
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, spec->value_type);
+  if (!gst_value_deserialize (&v, value.c_str ())) {
+    g_value_unset (&v);
+    throw std::invalid_argument ("bad value '" + value + "' for " + name);
+  }
+  g_object_set_property (G_OBJECT (element), name.c_str (), &v);
+  g_value_unset (&v);
+}
+
+std::string
+extension_of (const std::string &path)
+{
+  const char *dot = strrchr (path.c_str (), '.');
+  const char *slash = strrchr (path.c_str (), '/');
+  if (!dot || (slash && dot < slash))
+    return "";
+  gchar *lower = g_ascii_strdown (dot, -1);
+  std::string ext = lower;
+  g_free (lower);
+  return ext;
+}
+
+const char *
+muxer_for (const std::string &path)
+{
+  const std::string ext = extension_of (path);
+  if (ext == ".mp4" || ext == ".m4v")
+    return "mp4mux";
+  if (ext == ".mov")
+    return "qtmux";
+  if (ext == ".mkv")
+    return "matroskamux";
+  return nullptr;
+}
+
+/* Reads each analysed frame's meta: progress, events with their peak score
+ * and box. */
+GstPadProbeReturn
+on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buffer,
+      "StillframeMotionMeta");
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  const GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
+      GST_BUFFER_DURATION (buffer) : 0);
+  g_mutex_lock (&job->lock);
+  job->frames_seen++;
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    if (!GST_CLOCK_TIME_IS_VALID (job->first_pts))
+      job->first_pts = pts;
+    job->last_position = pts;
+    job->last_end = std::max (job->last_end, end);
+  }
+  if (meta && GST_CLOCK_TIME_IS_VALID (pts)) {
+    const GstStructure *s = gst_custom_meta_get_structure (meta);
+    gboolean motion = FALSE;
+    double score = 0;
+    int x = 0, y = 0, w = 0, h = 0;
+    gst_structure_get_boolean (s, "motion", &motion);
+    gst_structure_get_double (s, "score", &score);
+    gst_structure_get (s, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y,
+        "width", G_TYPE_INT, &w, "height", G_TYPE_INT, &h, NULL);
+    if (motion) {
+      /* Motion runs closer than min-static-duration are one event, as the
+       * cut keeps them together. */
+      if (job->events.empty () || (!job->in_motion
+              && pts - job->last_motion_end >= job->min_static)) {
+        Event e;
+        e.start = to_seconds (pts);
+        e.x0 = x, e.y0 = y, e.x1 = x + w, e.y1 = y + h;
+        job->events.push_back (e);
+      }
+      Event &e = job->events.back ();
+      e.end = to_seconds (end);
+      e.peak = std::max (e.peak, score);
+      if (w > 0 && h > 0) {
+        e.x0 = std::min (e.x0, x), e.y0 = std::min (e.y0, y);
+        e.x1 = std::max (e.x1, x + w), e.y1 = std::max (e.y1, y + h);
+      }
+      job->last_motion_end = end;
+    }
+    job->in_motion = motion;
+  }
+  g_mutex_unlock (&job->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Advances raw audio by the encoder's priming (dropping as much at the
+ * start) so that decoded audio lines up with the picture. */
+struct PrimingCompensation {
+  guint64 to_drop;
+  GstClockTime shift;
+};
+
+GstPadProbeReturn
+on_audio_for_encoder (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  PrimingCompensation *p = (PrimingCompensation *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstAudioInfo ainfo;
+  const bool ok = caps && gst_audio_info_from_caps (&ainfo, caps);
+  if (caps)
+    gst_caps_unref (caps);
+  if (!ok)
+    return GST_PAD_PROBE_OK;
+  if (p->shift == GST_CLOCK_TIME_NONE)
+    p->shift = gst_util_uint64_scale_int (p->to_drop, GST_SECOND, ainfo.rate);
+  const guint64 samples = gst_buffer_get_size (buffer) / ainfo.bpf;
+  if (p->to_drop >= samples) {
+    p->to_drop -= samples;
+    return GST_PAD_PROBE_DROP;
+  }
+  if (p->to_drop > 0) {
+    buffer = gst_audio_buffer_truncate (buffer, ainfo.bpf, p->to_drop,
+        samples - p->to_drop);
+    p->to_drop = 0;
+  } else {
+    buffer = gst_buffer_make_writable (buffer);
+  }
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    GST_BUFFER_PTS (buffer) = GST_BUFFER_PTS (buffer) > p->shift ?
+        GST_BUFFER_PTS (buffer) - p->shift : 0;
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  return GST_PAD_PROBE_OK;
+}
+
+bool
+link_or_throw (GstElement *a, GstElement *b)
+{
+  if (!gst_element_link (a, b))
+    throw std::runtime_error (std::string ("cannot link ") +
+        GST_ELEMENT_NAME (a) + " to " + GST_ELEMENT_NAME (b));
+  return true;
+}
+
+GstElement *
+add_chain (GstBin *bin, std::initializer_list<GstElement *> elements)
+{
+  GstElement *previous = nullptr;
+  for (GstElement *e : elements) {
+    gst_bin_add (bin, e);
+    if (previous)
+      link_or_throw (previous, e);
+    previous = e;
+  }
+  return *elements.begin ();
+}
+
+void
+link_audio (Job *job, GstPad *pad)
+{
+  GstBin *bin = GST_BIN (job->pipeline);
+  GstElement *queue = make ("queue");
+  g_object_set (queue, "max-size-time", (guint64) 5 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstElement *convert = make ("audioconvert"), *resample =
+      make ("audioresample");
+  add_chain (bin, {queue, convert, resample});
+  GstPad *cut_sink = gst_element_request_pad_simple (job->cut,
+      "audio_sink_%u");
+  GstPad *resample_src = gst_element_get_static_pad (resample, "src");
+  gst_pad_link (resample_src, cut_sink);
+  gst_object_unref (resample_src);
+
+  guint index = 0;
+  std::sscanf (GST_PAD_NAME (cut_sink), "audio_sink_%u", &index);
+  gchar *src_name = g_strdup_printf ("audio_src_%u", index);
+  GstPad *cut_src = gst_element_get_static_pad (job->cut, src_name);
+  g_free (src_name);
+  gst_object_unref (cut_sink);
+
+  GstElement *out_convert = make ("audioconvert");
+  GstElement *encoder = make ("avenc_aac");
+  GstElement *parse = make ("aacparse");
+  GstElement *out_queue = make ("queue");
+  add_chain (bin, {out_convert, encoder, parse, out_queue});
+  GstPad *convert_sink = gst_element_get_static_pad (out_convert, "sink");
+  gst_pad_link (cut_src, convert_sink);
+  gst_object_unref (convert_sink);
+  gst_object_unref (cut_src);
+  GstPad *encoder_sink = gst_element_get_static_pad (encoder, "sink");
+  gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      on_audio_for_encoder, new PrimingCompensation { kAacPriming,
+        GST_CLOCK_TIME_NONE }, [] (gpointer p) {
+        delete (PrimingCompensation *) p;
+      });
+  gst_object_unref (encoder_sink);
+  if (!gst_element_link_pads (out_queue, "src", job->mux, "audio_%u"))
+    throw std::runtime_error ("the muxer takes no AAC audio");
+
+  for (GstElement *e : {queue, convert, resample, out_convert, encoder, parse,
+          out_queue})
+    gst_element_sync_state_with_parent (e);
+  GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_link (pad, queue_sink);
+  gst_object_unref (queue_sink);
+  job->has_audio = true;
+}
+
+void
+on_pad_added (GstElement *, GstPad *pad, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+  GstBin *bin = GST_BIN (job->pipeline);
+  try {
+    if (g_str_has_prefix (name, "video/") && !job->has_video) {
+      GstElement *head = gst_bin_get_by_name (bin, "video-head");
+      GstPad *sink = gst_element_get_static_pad (head, "sink");
+      gst_pad_link (pad, sink);
+      gst_object_unref (sink);
+      gst_object_unref (head);
+      job->has_video = true;
+    } else if (g_str_has_prefix (name, "audio/") && job->options->trim
+        && !job->has_audio) {
+      link_audio (job, pad);
+    } else {
+      /* Other streams (a second audio track, subtitles) are not kept. */
+      GstElement *sink = make ("fakesink");
+      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+      gst_bin_add (bin, sink);
+      gst_element_sync_state_with_parent (sink);
+      GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+      gst_pad_link (pad, sinkpad);
+      gst_object_unref (sinkpad);
+    }
+  } catch (const std::exception &e) {
+    g_mutex_lock (&job->lock);
+    job->error = e.what ();
+    g_mutex_unlock (&job->lock);
+    GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+  }
+  gst_caps_unref (caps);
+}
+
+void
+build_pipeline (Job *job)
+{
+  const Options &o = *job->options;
+  job->pipeline = gst_pipeline_new ("stillframe");
+  GstBin *bin = GST_BIN (job->pipeline);
+
+  GstElement *decode = make ("uridecodebin", "decode");
+  gchar *uri = gst_filename_to_uri (job->input.c_str (), NULL);
+  GstCaps *raw = gst_caps_from_string (o.trim ?
+      "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
+  g_object_set (decode, "uri", uri, "caps", raw, "expose-all-streams",
+      FALSE, NULL);
+  g_free (uri);
+  gst_caps_unref (raw);
+  gst_bin_add (bin, decode);
+  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
+
+  GstElement *queue = make ("queue", "video-head");
+  g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstElement *convert = make ("videoconvert");
+  GstElement *detect = make ("stillframedetect", "detect");
+  g_object_set (detect, "post-messages", FALSE, NULL);
+  for (const auto &[k, v] : o.detect_props)
+    set_from_string (detect, k, v);
+  job->cut = make ("stillframecut", "cut");
+  for (const auto &[k, v] : o.cut_props)
+    set_from_string (job->cut, k, v);
+  g_object_get (job->cut, "min-static-duration", &job->min_static, NULL);
+  if (!o.trim)
+    gst_util_set_object_arg (G_OBJECT (job->cut), "timestamps", "original");
+  add_chain (bin, {queue, convert, detect, job->cut});
+
+  GstPad *detect_src = gst_element_get_static_pad (detect, "src");
+  gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER, on_analysed, job,
+      NULL);
+  gst_object_unref (detect_src);
+
+  if (!o.trim) {
+    GstElement *sink = make ("fakesink");
+    g_object_set (sink, "sync", FALSE, NULL);
+    add_chain (bin, {sink});
+    link_or_throw (job->cut, sink);
+    return;
+  }
+  GstElement *out_convert = make ("videoconvert");
+  GstElement *encoder = make ("x264enc");
+  gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset",
+      o.preset.c_str ());
+  gst_util_set_object_arg (G_OBJECT (encoder), "pass", "quant");
+  g_object_set (encoder, "quantizer", (guint) o.quality, NULL);
+  GstElement *parse = make ("h264parse");
+  GstElement *out_queue = make ("queue");
+  job->mux = make (muxer_for (job->output));
+  GstElement *sink = make ("filesink");
+  g_object_set (sink, "location", job->output.c_str (), NULL);
+  add_chain (bin, {out_convert, encoder, parse, out_queue});
+  gst_bin_add_many (bin, job->mux, sink, NULL);
+  link_or_throw (job->cut, out_convert);
+  if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
+    throw std::runtime_error ("the muxer takes no H.264 video");
+  link_or_throw (job->mux, sink);
+}
+
+/* ---- Reports ---- */
+
+struct Range {
+  double start, end;
+};
+
+std::vector<Range>
+kept_ranges (Job *job)
+{
+  std::vector<Range> kept;
+  if (!GST_CLOCK_TIME_IS_VALID (job->first_pts))
+    return kept;
+  double cursor = to_seconds (job->first_pts);
+  const double end = to_seconds (job->last_end);
+  for (const auto &[a, b] : job->dropped) {
+    if (a > cursor)
+      kept.push_back ({cursor, std::min (a, end)});
+    cursor = std::max (cursor, b);
+  }
+  if (cursor < end)
+    kept.push_back ({cursor, end});
+  return kept;
+}
+
+void
+write_report (Job *job, const std::string &path)
+{
+  const Options &o = *job->options;
+  std::ostringstream j;
+  j << "{\n  \"version\": 1,\n";
+  j << "  \"input\": \"" << json_escape (job->input) << "\",\n";
+  j << "  \"output_video_path\": " << (o.trim && job->output_started ?
+      "\"" + json_escape (job->output) + "\"" : std::string ("null")) << ",\n";
+  j << "  \"duration_in\": " << seconds (to_seconds (job->duration_in)) <<
+      ",\n";
+  j << "  \"duration_out\": " << seconds (to_seconds (job->duration_out)) <<
+      ",\n";
+  j << "  \"frames_in\": " << job->frames_in << ",\n";
+  j << "  \"frames_out\": " << job->frames_out << ",\n";
+  j << "  \"kept\": [";
+  std::vector<Range> kept = kept_ranges (job);
+  for (size_t i = 0; i < kept.size (); i++)
+    j << (i ? ", " : "") << "[" << seconds (kept[i].start) << ", " <<
+        seconds (kept[i].end) << "]";
+  j << "],\n  \"events\": [";
+  for (size_t i = 0; i < job->events.size (); i++) {
+    const Event &e = job->events[i];
+    j << (i ? "," : "") << "\n    {\"start\": " << seconds (e.start) <<
+        ", \"end\": " << seconds (e.end) << ", \"peak_score\": " <<
+        seconds (e.peak) << ", \"box\": {\"x\": " << e.x0 << ", \"y\": " <<
+        e.y0 << ", \"width\": " << e.x1 - e.x0 << ", \"height\": " <<
+        e.y1 - e.y0 << "}}";
+  }
+  j << (job->events.empty () ? "" : "\n  ") << "],\n  \"settings\": {";
+  bool first = true;
+  for (const auto *props : {&o.detect_props, &o.cut_props})
+    for (const auto &[k, v] : *props) {
+      j << (first ? "" : ", ") << "\"" << json_escape (k) << "\": \"" <<
+          json_escape (v) << "\"";
+      first = false;
+    }
+  j << "},\n  \"interrupted\": " << (job->interrupted ? "true" : "false") <<
+      ",\n  \"notes\": [";
+  for (size_t i = 0; i < job->notes.size (); i++)
+    j << (i ? ", " : "") << "\"" << json_escape (job->notes[i]) << "\"";
+  j << "],\n  \"error\": " << (job->error.empty () ? std::string ("null") :
+      "\"" + json_escape (job->error) + "\"") << "\n}\n";
+  std::ofstream (path) << j.str ();
+}
+
+void
+write_csv (Job *job, const std::string &path, bool append)
+{
+  std::ofstream out (path, append ? std::ios::app : std::ios::trunc);
+  if (!append)
+    out << "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n";
+  for (size_t i = 0; i < job->events.size (); i++) {
+    const Event &e = job->events[i];
+    out << '"' << job->input << "\"," << i + 1 << ',' << seconds (e.start) <<
+        ',' << seconds (e.end) << ',' << seconds (e.end - e.start) << ',' <<
+        seconds (e.peak) << ',' << e.x0 << ',' << e.y0 << ',' << e.x1 - e.x0
+        << ',' << e.y1 - e.y0 << '\n';
+  }
+}
+
+}  // namespace
+
+/* ---- Running ---- */
+
+struct App {
+  Options options;
+  std::deque<std::unique_ptr<Job>> pending;
+  std::vector<std::unique_ptr<Job>> running, done;
+  GMainLoop *loop = nullptr;
+  int interrupts = 0;
+  bool tty = false;
+};
+
+static App app;
+
+static void start_next ();
+
+static void
+print_progress (Job *job, bool final_line)
+{
+  if (job->options->quiet)
+    return;
+  gint64 duration = -1;
+  gst_element_query_duration (job->pipeline, GST_FORMAT_TIME, &duration);
+  g_mutex_lock (&job->lock);
+  const double position = to_seconds (job->last_position);
+  const guint64 frames = job->frames_seen;
+  g_mutex_unlock (&job->lock);
+  const double elapsed = (g_get_monotonic_time () - job->started_us) / 1e6;
+  const double fps = elapsed > 0 ? frames / elapsed : 0;
+  const double speed = elapsed > 0 ? position / elapsed : 0;
+  char line[256];
+  gchar *name = g_path_get_basename (job->input.c_str ());
+  if (duration > 0) {
+    const double total = (double) duration / GST_SECOND;
+    const double eta = speed > 0 ? (total - position) / speed : 0;
+    std::snprintf (line, sizeof line, "%s: %5.1f%%  %6.0f fps  %5.1fx  ETA %s",
+        name,
+        std::min (100.0, 100.0 * position / total), fps, speed,
+        clock_string (std::max (0.0, eta)).c_str ());
+  } else {
+    std::snprintf (line, sizeof line, "%s: %s  %6.0f fps  %5.1fx", name,
+        clock_string (position).c_str (), fps, speed);
+  }
+  g_free (name);
+  if (app.tty && !final_line)
+    g_printerr ("\r%-78s", line);
+  else
+    g_printerr ("%s\n", line);
+}
+
+static void
+finish_job (Job *job)
+{
+  if (job->finished)
+    return;
+  job->finished = true;
+  if (job->bus_watch)
+    g_source_remove (job->bus_watch);
+  job->bus_watch = 0;
+  gst_element_set_state (job->pipeline, GST_STATE_NULL);
+
+  const Options &o = *job->options;
+  if (job->status == EXIT_DONE || job->interrupted) {
+    if (!o.quiet) {
+      if (app.tty)
+        g_printerr ("\r%-78s\r", "");
+      g_printerr ("%s: kept %s of %s (%zu events)%s\n", job->input.c_str (),
+          clock_string (to_seconds (job->duration_out)).c_str (),
+          clock_string (to_seconds (job->duration_in)).c_str (),
+          job->events.size (), job->interrupted ? ", interrupted" : "");
+    }
+  } else {
+    if (app.tty)
+      g_printerr ("\r%-78s\r", "");
+    g_printerr ("stillframe: %s: %s\n", job->input.c_str (),
+        job->error.c_str ());
+    /* Nothing of the input could be used: no output file is left. */
+    if (o.trim && job->frames_out == 0 && !job->output.empty ())
+      g_unlink (job->output.c_str ());
+  }
+  if (!o.trim && !o.quiet && job->status == EXIT_DONE) {
+    std::printf ("%s\n| event | start | end | duration | peak score |\n"
+        "|---|---|---|---|---|\n", job->input.c_str ());
+    for (size_t i = 0; i < job->events.size (); i++) {
+      const Event &e = job->events[i];
+      std::printf ("| %zu | %s | %s | %.2f s | %.4f |\n", i + 1,
+          clock_string (e.start).c_str (), clock_string (e.end).c_str (),
+          e.end - e.start, e.peak);
+    }
+  }
+  if (!o.report.empty ()) {
+    std::string path = o.report;
+    if (o.inputs.size () > 1) {
+      gchar *base = g_path_get_basename (job->input.c_str ());
+      path = o.report + "/" + std::string (base) + ".json";
+      g_free (base);
+    }
+    write_report (job, path);
+  }
+  if (!o.csv.empty ())
+    write_csv (job, o.csv, !app.done.empty ());
+}
+
+static gboolean
+on_bus (GstBus *, GstMessage *msg, gpointer data)
+{
+  Job *job = (Job *) data;
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_EOS:
+      job->status = EXIT_DONE;
+      break;
+    case GST_MESSAGE_ERROR:{
+      GError *error = NULL;
+      gchar *debug = NULL;
+      gst_message_parse_error (msg, &error, &debug);
+      g_mutex_lock (&job->lock);
+      if (job->error.empty ())
+        job->error = error->message;
+      g_mutex_unlock (&job->lock);
+      job->status = job->frames_seen == 0 ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+      g_error_free (error);
+      g_free (debug);
+      break;
+    }
+    case GST_MESSAGE_ELEMENT:{
+      const GstStructure *s = gst_message_get_structure (msg);
+      if (gst_is_missing_plugin_message (msg)) {
+        gchar *what = gst_missing_plugin_message_get_description (msg);
+        job->error = std::string ("no GStreamer plugin for ") + what +
+            ": install gstreamer1.0-libav (or -plugins-bad, -plugins-ugly)";
+        job->status = EXIT_BAD_INPUT;
+        g_free (what);
+        break;
+      }
+      if (gst_structure_has_name (s, "stillframe-cut")) {
+        guint64 start, stop;
+        gst_structure_get (s, "start", G_TYPE_UINT64, &start, "stop",
+            G_TYPE_UINT64, &stop, NULL);
+        job->dropped.push_back ({to_seconds (start), to_seconds (stop)});
+      } else if (gst_structure_has_name (s, "stillframe-cut-summary")) {
+        guint64 din, dout;
+        gst_structure_get (s, "frames-in", G_TYPE_UINT64, &job->frames_in,
+            "frames-out", G_TYPE_UINT64, &job->frames_out,
+            "duration-in", G_TYPE_UINT64, &din, "duration-out",
+            G_TYPE_UINT64, &dout, NULL);
+        job->duration_in = din;
+        job->duration_out = dout;
+        job->summary_seen = true;
+      }
+      return TRUE;
+    }
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC (msg) == GST_OBJECT (job->pipeline)) {
+        GstState state;
+        gst_message_parse_state_changed (msg, NULL, &state, NULL);
+        if (state == GST_STATE_PLAYING && !job->has_video) {
+          job->error = "no video stream";
+          job->status = EXIT_BAD_INPUT;
+          break;
+        }
+        job->output_started |= state >= GST_STATE_PAUSED;
+      }
+      return TRUE;
+    default:
+      return TRUE;
+  }
+  finish_job (job);
+  start_next ();
+  return TRUE;
+}
+
+static void
+start_next ()
+{
+  /* Move finished jobs aside; start more while slots are free. */
+  for (auto it = app.running.begin (); it != app.running.end ();) {
+    if ((*it)->finished) {
+      app.done.push_back (std::move (*it));
+      it = app.running.erase (it);
+    } else {
+      ++it;
+    }
+  }
+  while ((int) app.running.size () < app.options.jobs && !app.pending.empty ()
+      && app.interrupts == 0) {
+    std::unique_ptr<Job> job = std::move (app.pending.front ());
+    app.pending.pop_front ();
+    Job *j = job.get ();
+    app.running.push_back (std::move (job));
+    try {
+      build_pipeline (j);
+    } catch (const std::exception &e) {
+      j->error = e.what ();
+      j->status = EXIT_RUNTIME;
+      j->pipeline = j->pipeline ? j->pipeline : gst_pipeline_new (NULL);
+      finish_job (j);
+      continue;
+    }
+    GstBus *bus = gst_element_get_bus (j->pipeline);
+    j->bus_watch = gst_bus_add_watch (bus, on_bus, j);
+    gst_object_unref (bus);
+    j->started_us = g_get_monotonic_time ();
+    if (gst_element_set_state (j->pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE && j->error.empty ()) {
+      j->error = "could not start";
+      j->status = EXIT_RUNTIME;
+    }
+  }
+  if (app.running.empty () || std::all_of (app.running.begin (),
+          app.running.end (), [] (auto &j) { return j->finished; })) {
+    for (auto &j : app.running)
+      app.done.push_back (std::move (j));
+    app.running.clear ();
+    if (app.pending.empty () || app.interrupts > 0)
+      g_main_loop_quit (app.loop);
+  }
+}
+
+static gboolean
+on_tick (gpointer)
+{
+  const gint64 now = g_get_monotonic_time ();
+  for (auto &job : app.running) {
+    if (job->finished)
+      continue;
+    if (app.tty || now - job->last_progress_us >= 5 * G_USEC_PER_SEC) {
+      print_progress (job.get (), false);
+      job->last_progress_us = now;
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_signal (gpointer)
+{
+  app.interrupts++;
+  if (app.interrupts == 1) {
+    g_printerr ("\nstillframe: finishing the output (interrupt again to "
+        "abort)\n");
+    for (auto &job : app.running) {
+      job->interrupted = true;
+      gst_element_send_event (job->pipeline, gst_event_new_eos ());
+    }
+    return G_SOURCE_CONTINUE;
+  }
+  /* Abort: stop at once and leave no half-written file. */
+  for (auto &job : app.running) {
+    job->interrupted = true;
+    job->error = "aborted";
+    job->status = EXIT_INTERRUPTED;
+    gst_element_set_state (job->pipeline, GST_STATE_NULL);
+    if (job->options->trim)
+      g_unlink (job->output.c_str ());
+    job->finished = true;
+  }
+  g_main_loop_quit (app.loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- Command line ---- */
+
+static void
+usage (FILE *to)
+{
+  std::fprintf (to,
+      "Usage:\n"
+      "  stillframe trim INPUT... -o OUTPUT [options]   write the moving parts\n"
+      "  stillframe scan INPUT... [options]             list the events\n"
+      "\n"
+      "INPUT is a video file or a folder (its videos are processed). With\n"
+      "several inputs, OUTPUT is a folder.\n"
+      "\n"
+      "Options:\n"
+      "  -o, --output PATH        output file (.mp4, .mkv, .mov) or folder\n"
+      "  --report FILE.json       write a JSON report (a folder for several inputs)\n"
+      "  --csv FILE               write the event list as CSV\n"
+      "  --quality N              x264 quantizer, 0-51, lower is better (23)\n"
+      "  --preset NAME            x264 speed preset (veryfast)\n"
+      "  --threshold X            changed fraction of the frame for motion (0.0005)\n"
+      "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
+      "  --analysis-width N       width of the analysed image (320)\n"
+      "  --regions R              only analyse x,y,w,h[;...] (pixels or fractions)\n"
+      "  --ignore-regions R       never analyse these rectangles\n"
+      "  --min-static SECONDS     shorter static spans are kept (3)\n"
+      "  --pre-roll SECONDS       kept before motion (1)\n"
+      "  --post-roll SECONDS      kept after motion (1)\n"
+      "  -j, --jobs N             inputs processed at once (1)\n"
+      "  -y, --force              overwrite existing outputs\n"
+      "  -q, --quiet              no progress or summaries\n"
+      "  -h, --help               this help\n"
+      "\n"
+      "Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,\n"
+      "130 interrupted.\n");
+}
+
+static bool
+is_video_file (const std::string &path)
+{
+  const std::string ext = extension_of (path);
+  for (const char *e : kVideoExtensions)
+    if (ext == e)
+      return true;
+  return false;
+}
+
+static int
+parse_args (int argc, char **argv, Options &o)
+{
+  if (argc < 2) {
+    usage (stderr);
+    return EXIT_BAD_INPUT;
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help") {
+    usage (stdout);
+    return -1;
+  }
+  if (command != "trim" && command != "scan") {
+    std::fprintf (stderr, "stillframe: unknown command '%s' (trim or scan)\n",
+        command.c_str ());
+    return EXIT_BAD_INPUT;
+  }
+  o.trim = command == "trim";
+  auto need = [&] (int &i) -> std::string {
+    if (i + 1 >= argc)
+      throw std::invalid_argument (std::string (argv[i]) + " needs a value");
+    return argv[++i];
+  };
+  auto nanoseconds = [] (const std::string &value) {
+    char *end = nullptr;
+    const double s = std::strtod (value.c_str (), &end);
+    if (end == value.c_str () || *end || s < 0 || s > 3600)
+      throw std::invalid_argument ("'" + value + "' is not a duration in "
+          "seconds (0-3600)");
+    return std::to_string ((guint64) std::llround (s * GST_SECOND));
+  };
+  try {
+    for (int i = 2; i < argc; i++) {
+      const std::string a = argv[i];
+      if (a == "-o" || a == "--output")
+        o.output = need (i);
+      else if (a == "--report")
+        o.report = need (i);
+      else if (a == "--csv")
+        o.csv = need (i);
+      else if (a == "--quality")
+        o.quality = std::stoi (need (i));
+      else if (a == "--preset")
+        o.preset = need (i);
+      else if (a == "--threshold" || a == "--sensitivity"
+          || a == "--analysis-width" || a == "--regions"
+          || a == "--ignore-regions")
+        o.detect_props.push_back ({a.substr (2), need (i)});
+      else if (a == "--min-static")
+        o.cut_props.push_back ({"min-static-duration", nanoseconds (need (i))});
+      else if (a == "--pre-roll")
+        o.cut_props.push_back ({"pre-roll", nanoseconds (need (i))});
+      else if (a == "--post-roll")
+        o.cut_props.push_back ({"post-roll", nanoseconds (need (i))});
+      else if (a == "-j" || a == "--jobs")
+        o.jobs = std::stoi (need (i));
+      else if (a == "-y" || a == "--force")
+        o.force = true;
+      else if (a == "-q" || a == "--quiet")
+        o.quiet = true;
+      else if (a == "-h" || a == "--help") {
+        usage (stdout);
+        return -1;
+      } else if (a.size () > 1 && a[0] == '-')
+        throw std::invalid_argument ("unknown option " + a);
+      else
+        o.inputs.push_back (a);
+    }
+  } catch (const std::exception &e) {
+    std::fprintf (stderr, "stillframe: %s\n", e.what ());
+    return EXIT_BAD_INPUT;
+  }
+  if (o.inputs.empty ()) {
+    std::fprintf (stderr, "stillframe: no input given\n");
+    return EXIT_BAD_INPUT;
+  }
+  if (o.jobs < 1 || o.quality < 0 || o.quality > 51) {
+    std::fprintf (stderr, "stillframe: --jobs must be >= 1 and --quality "
+        "0-51\n");
+    return EXIT_BAD_INPUT;
+  }
+  if (o.trim && o.output.empty ()) {
+    std::fprintf (stderr, "stillframe: trim needs -o OUTPUT\n");
+    return EXIT_BAD_INPUT;
+  }
+  return EXIT_DONE;
+}
+
+/* Expands folders; checks every input and output before anything runs. */
+static int
+plan_jobs (Options &o)
+{
+  std::vector<std::string> files;
+  for (const std::string &input : o.inputs) {
+    if (g_file_test (input.c_str (), G_FILE_TEST_IS_DIR)) {
+      GDir *dir = g_dir_open (input.c_str (), 0, NULL);
+      std::vector<std::string> found;
+      while (const gchar *name = dir ? g_dir_read_name (dir) : NULL) {
+        std::string path = input + "/" + name;
+        if (is_video_file (path) && g_file_test (path.c_str (),
+                G_FILE_TEST_IS_REGULAR))
+          found.push_back (path);
+      }
+      if (dir)
+        g_dir_close (dir);
+      std::sort (found.begin (), found.end ());
+      if (found.empty ())
+        std::fprintf (stderr, "stillframe: %s: no video files in this "
+            "folder\n", input.c_str ());
+      files.insert (files.end (), found.begin (), found.end ());
+    } else {
+      files.push_back (input);
+    }
+  }
+  o.inputs = files;
+  if (files.empty ())
+    return EXIT_BAD_INPUT;
+  const bool many = files.size () > 1;
+  if (o.trim && many) {
+    g_mkdir_with_parents (o.output.c_str (), 0755);
+    if (!g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR)) {
+      std::fprintf (stderr, "stillframe: with several inputs, -o must be a "
+          "folder: %s\n", o.output.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  }
+  if (!o.report.empty () && many)
+    g_mkdir_with_parents (o.report.c_str (), 0755);
+  int status = EXIT_DONE;
+  for (const std::string &input : files) {
+    auto job = std::make_unique<Job> ();
+    job->options = &o;
+    job->input = input;
+    if (o.trim) {
+      if (many) {
+        gchar *base = g_path_get_basename (input.c_str ());
+        std::string stem = base;
+        g_free (base);
+        stem = stem.substr (0, stem.rfind ('.'));
+        const std::string ext = extension_of (input) == ".mkv" ? ".mkv" :
+            ".mp4";
+        job->output = o.output + "/" + stem + ext;
+      } else {
+        job->output = o.output;
+      }
+    }
+    std::string problem;
+    if (!g_file_test (input.c_str (), G_FILE_TEST_EXISTS))
+      problem = "no such file";
+    else if (g_file_test (input.c_str (), G_FILE_TEST_IS_DIR))
+      problem = "is a folder";
+    else if (access (input.c_str (), R_OK) != 0)
+      problem = "cannot be read (permission denied)";
+    else if (o.trim && !muxer_for (job->output))
+      problem = "output " + job->output + ": unknown container (use .mp4, "
+          ".mkv or .mov)";
+    else if (o.trim && !o.force && g_file_test (job->output.c_str (),
+            G_FILE_TEST_EXISTS))
+      problem = "output " + job->output + " exists (use --force to "
+          "overwrite)";
+    else if (o.trim) {
+      gchar *dir = g_path_get_dirname (job->output.c_str ());
+      if (access (dir, W_OK) != 0)
+        problem = "output folder " + std::string (dir) + " is not writable";
+      g_free (dir);
+    }
+    if (o.trim && !problem.empty () && g_file_test (input.c_str (),
+            G_FILE_TEST_IS_REGULAR) && job->output == input)
+      problem = "output would overwrite the input";
+    if (!problem.empty ()) {
+      std::fprintf (stderr, "stillframe: %s: %s\n", input.c_str (),
+          problem.c_str ());
+      status = EXIT_BAD_INPUT;
+      continue;
+    }
+    app.pending.push_back (std::move (job));
+  }
+  return status;
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_init (NULL, NULL);
+  int status = parse_args (argc, argv, app.options);
+  if (status < 0)
+    return EXIT_DONE;
+  if (status != EXIT_DONE)
+    return status;
+  status = plan_jobs (app.options);
+  if (app.pending.empty ())
+    return status;
+
+  app.tty = isatty (STDERR_FILENO);
+  app.loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, NULL);
+  g_unix_signal_add (SIGTERM, on_signal, NULL);
+  g_timeout_add (app.tty ? 500 : 1000, on_tick, NULL);
+  start_next ();
+  g_main_loop_run (app.loop);
+
+  bool interrupted = app.interrupts > 0;
+  for (auto &job : app.done) {
+    if (job->status == EXIT_BAD_INPUT && status == EXIT_DONE)
+      status = EXIT_BAD_INPUT;
+    if (job->status == EXIT_RUNTIME)
+      status = EXIT_RUNTIME;
+  }
+  app.done.clear ();
+  app.running.clear ();
+  g_main_loop_unref (app.loop);
+  return interrupted ? EXIT_INTERRUPTED : status;
+}
