@@ -422,6 +422,15 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
 }
 
 void
+on_no_more_pads (GstElement *, gpointer data)
+{
+  Job *job = (Job *) data;
+  if (!job->has_video)
+    GST_ELEMENT_ERROR (job->pipeline, STREAM, WRONG_TYPE,
+        ("no video stream"), (NULL));
+}
+
+void
 build_pipeline (Job *job)
 {
   const Options &o = *job->options;
@@ -438,6 +447,8 @@ build_pipeline (Job *job)
   gst_caps_unref (raw);
   gst_bin_add (bin, decode);
   g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
+  g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
+      job);
 
   GstElement *queue = make ("queue", "video-head");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
@@ -688,10 +699,13 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       gchar *debug = NULL;
       gst_message_parse_error (msg, &error, &debug);
       g_mutex_lock (&job->lock);
+      const bool nothing_read = job->frames_seen == 0;
       if (job->error.empty ())
-        job->error = error->message;
+        job->error = nothing_read && !g_str_equal (error->message,
+            "no video stream") ? std::string ("not a video that can be "
+            "read: ") + error->message : std::string (error->message);
       g_mutex_unlock (&job->lock);
-      job->status = job->frames_seen == 0 ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+      job->status = nothing_read ? EXIT_BAD_INPUT : EXIT_RUNTIME;
       g_error_free (error);
       g_free (debug);
       break;
@@ -805,21 +819,13 @@ on_tick (gpointer)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-on_signal (gpointer)
+/* Stops every running job at once; leaves no half-written file. */
+static void
+abort_all ()
 {
-  app.interrupts++;
-  if (app.interrupts == 1) {
-    g_printerr ("\nstillframe: finishing the output (interrupt again to "
-        "abort)\n");
-    for (auto &job : app.running) {
-      job->interrupted = true;
-      gst_element_send_event (job->pipeline, gst_event_new_eos ());
-    }
-    return G_SOURCE_CONTINUE;
-  }
-  /* Abort: stop at once and leave no half-written file. */
   for (auto &job : app.running) {
+    if (job->finished)
+      continue;
     job->interrupted = true;
     job->error = "aborted";
     job->status = EXIT_INTERRUPTED;
@@ -829,7 +835,48 @@ on_signal (gpointer)
     job->finished = true;
   }
   g_main_loop_quit (app.loop);
+}
+
+static gboolean
+on_finish_timeout (gpointer)
+{
+  g_printerr ("stillframe: the output did not finish in time, aborting\n");
+  abort_all ();
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_signal (gpointer)
+{
+  app.interrupts++;
+  if (app.interrupts > 1) {
+    abort_all ();
+    return G_SOURCE_REMOVE;
+  }
+  g_printerr ("\nstillframe: finishing the output (interrupt again to "
+      "abort)\n");
+  for (auto &job : app.running) {
+    if (job->finished)
+      continue;
+    job->interrupted = true;
+    g_mutex_lock (&job->lock);
+    const bool started = job->frames_seen > 0;
+    g_mutex_unlock (&job->lock);
+    if (!started) {
+      /* Nothing to finish: stop it and remove its output. */
+      job->status = EXIT_INTERRUPTED;
+      job->error = "interrupted before any frame";
+      gst_element_set_state (job->pipeline, GST_STATE_NULL);
+      if (job->options->trim)
+        g_unlink (job->output.c_str ());
+      finish_job (job.get ());
+      continue;
+    }
+    gst_element_send_event (job->pipeline, gst_event_new_eos ());
+  }
+  g_timeout_add_seconds (30, on_finish_timeout, NULL);
+  start_next ();
+  return G_SOURCE_CONTINUE;
 }
 
 /* ---- Command line ---- */

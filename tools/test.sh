@@ -15,8 +15,10 @@ import json, re, sys
 passed = failed = skipped = 0
 for line in open(sys.argv[1]):
     entry = json.loads(line)
-    out, result = entry.get("stdout") or "", entry["result"]
+    out = (entry.get("stdout") or "") + (entry.get("stderr") or "")
+    result = entry["result"]
     check = re.search(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)", out)
+    unittest = re.search(r"^Ran (\d+) tests? in", out, re.M)
     gtest_ok = re.search(r"\[  PASSED  \] (\d+) test", out)
     gtest_bad = re.search(r"\[  FAILED  \] (\d+) test", out)
     if result == "SKIP":
@@ -24,6 +26,14 @@ for line in open(sys.argv[1]):
     elif check:
         bad = int(check.group(2)) + int(check.group(3))
         passed += int(check.group(1)) - bad
+        failed += bad or (result != "OK")
+    elif unittest:
+        total = int(unittest.group(1))
+        counts = {k: int(v) for k, v in
+                  re.findall(r"(failures|errors|skipped)=(\d+)", out)}
+        bad = counts.get("failures", 0) + counts.get("errors", 0)
+        skipped += counts.get("skipped", 0)
+        passed += total - bad - counts.get("skipped", 0)
         failed += bad or (result != "OK")
     elif gtest_ok or gtest_bad:
         passed += int(gtest_ok.group(1)) if gtest_ok else 0

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Tests of the stillframe command line on clips generated here.
+
+Run by meson with STILLFRAME, CLIPGEN and AVPROBE naming the built tools and
+the test registry environment."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+
+STILLFRAME = os.environ.get("STILLFRAME", "build/tools/stillframe")
+CLIPGEN = os.environ.get("CLIPGEN", "build/tests/stillframe-clipgen")
+AVPROBE = os.environ.get("AVPROBE", "build/tests/stillframe-avprobe")
+
+
+def run(*args, **kwargs):
+    return subprocess.run([str(a) for a in args], capture_output=True,
+                          text=True, timeout=kwargs.pop("timeout", 300),
+                          **kwargs)
+
+
+def probe(path):
+    out = run(AVPROBE, path)
+    if out.returncode != 0:
+        raise AssertionError(f"{path} does not decode: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+class Clips:
+    """Clips made once for all tests."""
+    dir = None
+
+    @classmethod
+    def get(cls, name, *args):
+        if cls.dir is None:
+            cls.dir = tempfile.mkdtemp(prefix="stillframe-cli-")
+        path = os.path.join(cls.dir, name)
+        if not os.path.exists(path):
+            out = run(CLIPGEN, *args, path)
+            assert out.returncode == 0, out.stderr
+        return path
+
+
+def many_events_clip():
+    # 22 events 0.6 s long, 5 s apart: every static gap is cut.
+    spans = ",".join(f"{3 + 5 * i}-{3.6 + 5 * i}" for i in range(22))
+    return Clips.get("events.mkv", "--width", "320", "--height", "240",
+                     "--duration", "113", "--noise", "2", "--sync-marks",
+                     "--motion", spans)
+
+
+def short_clip():
+    return Clips.get("short.mp4", "--width", "320", "--height", "240",
+                     "--duration", "12", "--noise", "2", "--sync-marks",
+                     "--motion", "3-4,8-9")
+
+
+class TrimTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="stillframe-out-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def out(self, name):
+        return os.path.join(self.tmp, name)
+
+    def test_sync_over_many_cuts(self):
+        clip = many_events_clip()
+        out, report = self.out("trimmed.mp4"), self.out("report.json")
+        r = run(STILLFRAME, "trim", clip, "-o", out, "--report", report, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = probe(out)
+        self.assertEqual(len(p["video_marks"]), 22, p)
+        self.assertEqual(len(p["audio_marks"]), 22, p)
+        offsets = [a - v for a, v in zip(p["audio_marks"], p["video_marks"])]
+        worst = max(abs(o) for o in offsets)
+        print(f"A/V offset over 22 events: worst {worst * 1000:.2f} ms")
+        self.assertLess(worst, 0.005, offsets)
+
+        rep = json.load(open(report))
+        kept = sum(b - a for a, b in rep["kept"])
+        self.assertGreaterEqual(len(rep["kept"]), 22)
+        self.assertAlmostEqual(kept, rep["duration_out"], delta=0.01 * 22)
+        self.assertAlmostEqual(kept, p["video_end"], delta=1 / 30 * 22)
+        self.assertEqual(rep["frames_out"], p["frames"])
+        self.assertEqual(len(rep["events"]), 22)
+        for key in ("input", "output_video_path", "duration_in", "frames_in",
+                    "settings", "interrupted"):
+            self.assertIn(key, rep)
+        self.assertFalse(rep["interrupted"])
+        # Each event keeps 1 s before, 0.6 s, 1 s after.
+        self.assertAlmostEqual(rep["duration_out"], 22 * 2.6, delta=1.0)
+
+    def test_report_settings_and_csv(self):
+        clip = short_clip()
+        out, report, csv = (self.out("t.mkv"), self.out("r.json"),
+                            self.out("e.csv"))
+        r = run(STILLFRAME, "trim", clip, "-o", out, "--report", report,
+                "--csv", csv, "--pre-roll", "0.5", "--threshold", "0.001", "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = json.load(open(report))
+        self.assertEqual(rep["settings"]["pre-roll"], "500000000")
+        self.assertEqual(rep["settings"]["threshold"], "0.001")
+        self.assertEqual(len(rep["events"]), 2)
+        lines = open(csv).read().splitlines()
+        self.assertEqual(len(lines), 3)
+        self.assertTrue(lines[0].startswith("input,event,start_s"))
+        self.assertGreater(probe(out)["frames"], 0)
+
+    def test_scan_writes_no_video(self):
+        clip = short_clip()
+        before = set(os.listdir(Clips.dir))
+        r = run(STILLFRAME, "scan", clip, cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(os.listdir(self.tmp), [])
+        self.assertEqual(set(os.listdir(Clips.dir)), before)
+        rows = [l for l in r.stdout.splitlines() if l.startswith("| 1 ")
+                or l.startswith("| 2 ")]
+        self.assertEqual(len(rows), 2, r.stdout)
+
+    def test_folder_and_jobs(self):
+        folder = self.out("in")
+        os.mkdir(folder)
+        for name in ("a.mp4", "b.mp4"):
+            shutil.copy(short_clip(), os.path.join(folder, name))
+        open(os.path.join(folder, "notes.txt"), "w").write("not a video")
+        r = run(STILLFRAME, "trim", folder, "-o", self.out("out"), "-j", "2",
+                "--report", self.out("reports"), "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(self.out("out"))),
+                         ["a.mp4", "b.mp4"])
+        self.assertEqual(sorted(os.listdir(self.out("reports"))),
+                         ["a.mp4.json", "b.mp4.json"])
+
+    def test_progress_lines_when_not_a_terminal(self):
+        r = run(STILLFRAME, "trim", many_events_clip(), "-o", self.out("p.mp4"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("fps", r.stderr)
+        self.assertIn("kept", r.stderr)
+
+    def test_sigint_finishes_a_playable_file(self):
+        clip = Clips.get("long.mkv", "--width", "640", "--height", "360",
+                         "--duration", "120", "--noise", "2", "--sync-marks",
+                         "--motion", ",".join(f"{i}-{i + 1}"
+                                              for i in range(2, 120, 4)))
+        out, report = self.out("i.mp4"), self.out("i.json")
+        proc = subprocess.Popen([STILLFRAME, "trim", clip, "-o", out,
+                                 "--report", report], stderr=subprocess.PIPE,
+                                text=True)
+        time.sleep(2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        self.assertEqual(proc.returncode, 130, err)
+        p = probe(out)
+        self.assertGreater(p["frames"], 0)
+        rep = json.load(open(report))
+        self.assertTrue(rep["interrupted"])
+        self.assertLess(rep["frames_in"], 120 * 30)
+
+
+class ErrorTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="stillframe-err-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def check(self, args, code, message, env=None, lines=1):
+        r = run(STILLFRAME, *args, env=env)
+        self.assertEqual(r.returncode, code, r.stderr)
+        self.assertIn(message, r.stderr)
+        if lines:
+            self.assertEqual(len(r.stderr.strip().splitlines()), lines,
+                             r.stderr)
+        self.assertNotIn("CRITICAL", r.stderr)
+        return r
+
+    def test_usage(self):
+        self.check([], 1, "Usage", lines=0)
+        self.check(["cut", "x"], 1, "unknown command")
+        self.check(["trim", short_clip()], 1, "needs -o")
+        self.check(["scan", short_clip(), "--bogus"], 1, "unknown option")
+        self.check(["scan", short_clip(), "--min-static", "soon"], 1,
+                   "not a duration")
+
+    def test_missing_and_unreadable_inputs(self):
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", "/nonexistent.mp4", "-o", out], 1, "no such file")
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        self.check(["trim", empty, "-o", out], 1, "no video files")
+        self.assertFalse(os.path.exists(out))
+
+    def test_not_a_video(self):
+        bogus = os.path.join(self.tmp, "text.mp4")
+        open(bogus, "w").write("hello, I am not a video\n" * 100)
+        out = os.path.join(self.tmp, "o.mp4")
+        r = self.check(["trim", bogus, "-o", out], 1, "not a video")
+        self.assertFalse(os.path.exists(out), "a half-written output is left")
+
+    def test_audio_only(self):
+        audio = os.path.join(self.tmp, "tone.mka")
+        r = run("gst-launch-1.0", "-q", "audiotestsrc", "num-buffers=50", "!",
+                "audioconvert", "!", "matroskamux", "!", "filesink",
+                f"location={audio}")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", audio, "-o", out], 1, "no video stream")
+        self.assertFalse(os.path.exists(out))
+
+    def test_missing_decoder_names_the_package(self):
+        env = dict(os.environ,
+                   GST_PLUGIN_FEATURE_RANK="avdec_h264:NONE,openh264dec:NONE")
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", short_clip(), "-o", out], 1, "gstreamer1.0-libav",
+                   env=env)
+        self.assertFalse(os.path.exists(out))
+
+    def test_outputs(self):
+        out = os.path.join(self.tmp, "exists.mp4")
+        open(out, "w").write("mine")
+        self.check(["trim", short_clip(), "-o", out], 1, "--force")
+        self.assertEqual(open(out).read(), "mine")
+        self.check(["trim", short_clip(), "-o",
+                    os.path.join(self.tmp, "x.avi")], 1, "unknown container")
+        locked = os.path.join(self.tmp, "ro")
+        os.mkdir(locked)
+        os.chmod(locked, 0o500)
+        if os.access(locked, os.W_OK):
+            self.skipTest("running as a user that can write anywhere")
+        self.check(["trim", short_clip(), "-o",
+                    os.path.join(locked, "o.mp4")], 1, "not writable")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
