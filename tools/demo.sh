@@ -1,53 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Installs what is missing, builds, makes a one-minute 720p sample with two
-# short events in sensor noise and lighting drift, trims it with the README
-# pipeline and says what was kept.
+# Installs what is missing, builds, makes a one-minute 720p sample with sound
+# and two short events in sensor noise and lighting drift, trims it with
+# `stillframe trim` and says what was kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 
 out=build/demo
 mkdir -p "$out"
-sample="$out/sample.mp4"
+sample="$out/sample.mkv"
 trimmed="$out/sample-trimmed.mp4"
+report="$out/sample-trimmed.json"
 export GST_PLUGIN_PATH_1_0="$PWD/build/gst/stillframe${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}"
 
-echo "Making $sample: 60 s of 1280x720, noise, lighting drift, motion at 12-15 s and 40-42 s"
+echo "Making $sample: 60 s of 1280x720 with sound, noise, lighting drift,"
+echo "and motion at 12-15 s and 40-42 s"
 build/tests/stillframe-clipgen --width 1280 --height 720 --duration 60 \
-  --noise 4 --drift 12 --drift-period 45 --motion 12-15,40-42 "$sample"
+  --noise 4 --drift 12 --drift-period 45 --motion 12-15,40-42 --sync-marks \
+  "$sample"
 
-echo "Trimming:"
-echo "  gst-launch-1.0 filesrc location=$sample ! decodebin ! videoconvert ! stillframedetect ! stillframecut \\"
-echo "      ! x264enc ! mp4mux ! filesink location=$trimmed"
-log="$out/demo.log"
-gst-launch-1.0 -m filesrc location="$sample" ! decodebin ! videoconvert ! \
-  stillframedetect ! stillframecut ! x264enc ! mp4mux ! \
-  filesink location="$trimmed" > "$log" 2>&1 || { cat "$log"; exit 1; }
+echo
+echo "stillframe trim $sample -o $trimmed --report $report"
+build/tools/stillframe trim "$sample" -o "$trimmed" --report "$report" --force
 
-python3 - "$log" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-def ns(field, line):
-    return int(re.search(field + r"=\(guint64\)(\d+)", line).group(1)) / 1e9
-cuts = [l for l in text.splitlines() if "stillframe-cut," in l]
-summary = [l for l in text.splitlines() if "stillframe-cut-summary" in l][0]
-spans, t = [], 0.0
-for l in cuts:
-    start, stop = ns("start", l), ns("stop", l)
-    if start > t:
-        spans.append((t, start))
-    t = stop
-end = ns("duration-in", summary)
-if t < end:
-    spans.append((t, end))
-print("Kept from the source:")
-for a, b in spans:
+python3 - "$report" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("\nKept from the source:")
+for a, b in r["kept"]:
     print("  %7.2f s - %7.2f s  (%.2f s)" % (a, b, b - a))
-print("Kept %.2f s of %.2f s (%d of %d frames), %d static spans cut." % (
-    ns("duration-out", summary), end,
-    int(re.search(r"frames-out=\(guint64\)(\d+)", summary).group(1)),
-    int(re.search(r"frames-in=\(guint64\)(\d+)", summary).group(1)),
-    len(cuts)))
+print("Events:")
+for e in r["events"]:
+    box = e["box"]
+    print("  %7.2f s - %7.2f s  peak score %.4f  box %dx%d at %d,%d" % (
+        e["start"], e["end"], e["peak_score"], box["width"], box["height"],
+        box["x"], box["y"]))
+print("Kept %.2f s of %.2f s (%d of %d frames)." % (
+    r["duration_out"], r["duration_in"], r["frames_out"], r["frames_in"]))
 PY
-echo "Output: $trimmed"
+echo "Output: $trimmed (report: $report)"

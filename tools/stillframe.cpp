@@ -101,8 +101,9 @@ std::string
 clock_string (double s)
 {
   char buf[32];
-  const int h = (int) (s / 3600), m = (int) (s / 60) % 60;
-  std::snprintf (buf, sizeof buf, "%d:%02d:%06.3f", h, m, std::fmod (s, 60.0));
+  const long long ms = std::llround (s * 1000);
+  std::snprintf (buf, sizeof buf, "%lld:%02lld:%02lld.%03lld", ms / 3600000,
+      ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
   return buf;
 }
 

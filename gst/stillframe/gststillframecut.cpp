@@ -498,6 +498,14 @@ push_event_in_order (GstStillframeCut * self, const Settings & settings,
   return GST_FLOW_OK;
 }
 
+/* Millisecond-rounded timestamps (Matroska) must not make a frame miss a
+ * window by a hair: windows are judged to half a frame. */
+static GstClockTime
+half_frame (GstClockTime duration)
+{
+  return GST_CLOCK_TIME_IS_VALID (duration) ? duration / 2 : 0;
+}
+
 /* Decides held frames from the front: frames starting before `keep_from`
  * are dropped, the first later one stops the walk. With keep_from NONE,
  * everything held is kept. Events are pushed in their place. */
@@ -514,7 +522,7 @@ release_held (GstStillframeCut * self, const Settings & settings,
       state.held.pop_front ();
       item_ret = push_event_in_order (self, settings, item.event);
     } else if (drop_all || (GST_CLOCK_TIME_IS_VALID (keep_from)
-            && item.running_time < keep_from)) {
+            && item.running_time + half_frame (item.duration) < keep_from)) {
       state.held.pop_front ();
       item_ret = drop_frame (self, settings, item.buffer, item.running_time,
           item.duration);
@@ -637,7 +645,8 @@ decide_frame (GstStillframeCut * self, const Settings & settings,
   GstFlowReturn ret = GST_FLOW_OK;
   const gboolean in_post_roll =
       GST_CLOCK_TIME_IS_VALID (state.last_motion_end)
-      && running_time < state.last_motion_end + settings.post_roll;
+      && running_time + half_frame (duration) < state.last_motion_end +
+      settings.post_roll;
   if (in_post_roll && state.held.empty ()) {
     /* Kept whether the span turns out short or long. */
     ret = push_kept (self, settings, buffer, running_time, duration);
