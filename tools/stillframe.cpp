@@ -53,7 +53,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::string output;
   std::string report, csv;
-  bool force = false, quiet = false;
+  bool force = false, quiet = false, split = false;
   int jobs = 1;
   int quality = 23;
   std::string preset = "veryfast";
@@ -125,6 +125,7 @@ struct Job {
   int status = EXIT_DONE;
   std::string error;
   std::vector<std::string> notes;
+  std::vector<std::string> files;       /* written, for --split */
 
   /* From the detect probe (streaming thread) and bus (main thread). */
   GMutex lock;
@@ -213,6 +214,37 @@ muxer_for (const std::string &path)
   if (ext == ".mkv")
     return "matroskamux";
   return nullptr;
+}
+
+/* out.mp4 -> out-%04d.mp4: one file per kept span. */
+std::string
+split_pattern (const std::string &output)
+{
+  const std::string ext = extension_of (output);
+  return output.substr (0, output.size () - ext.size ()) + "-%04d" + ext;
+}
+
+std::string
+split_file (const std::string &output, int index)
+{
+  gchar *name = g_strdup_printf (split_pattern (output).c_str (), index);
+  std::string path = name;
+  g_free (name);
+  return path;
+}
+
+/* With --split, each kept span (it starts with a DISCONT frame, which the
+ * encoder makes a keyframe) goes to a new file. */
+GstPadProbeReturn
+on_kept_for_split (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)
+      && GST_BUFFER_PTS (buffer) > 0)
+    g_signal_emit_by_name (job->mux, "split-at-running-time",
+        GST_BUFFER_PTS (buffer));
+  return GST_PAD_PROBE_OK;
 }
 
 /* Reads each analysed frame's meta: progress, events with their peak score
@@ -372,6 +404,8 @@ link_audio (Job *job, GstPad *pad)
   gst_object_unref (encoder_sink);
   if (!gst_element_link_pads (out_queue, "src", job->mux, "audio_%u"))
     throw std::runtime_error ("the muxer takes no AAC audio");
+  if (job->options->split)
+    gst_element_sync_state_with_parent (job->mux);
 
   for (GstElement *e : {queue, convert, resample, out_convert, encoder, parse,
           out_queue})
@@ -487,12 +521,25 @@ build_pipeline (Job *job)
   g_object_set (encoder, "quantizer", (guint) o.quality, NULL);
   GstElement *parse = make ("h264parse");
   GstElement *out_queue = make ("queue");
+  add_chain (bin, {out_convert, encoder, parse, out_queue});
+  link_or_throw (job->cut, out_convert);
+  if (o.split) {
+    job->mux = make ("splitmuxsink");
+    g_object_set (job->mux, "location", split_pattern (job->output).c_str (),
+        "start-index", 1, "muxer", make (muxer_for (job->output)), NULL);
+    gst_bin_add (bin, job->mux);
+    if (!gst_element_link_pads (out_queue, "src", job->mux, "video"))
+      throw std::runtime_error ("cannot split H.264 video");
+    GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
+    gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_BUFFER, on_kept_for_split,
+        job, NULL);
+    gst_object_unref (cut_src);
+    return;
+  }
   job->mux = make (muxer_for (job->output));
   GstElement *sink = make ("filesink");
   g_object_set (sink, "location", job->output.c_str (), NULL);
-  add_chain (bin, {out_convert, encoder, parse, out_queue});
   gst_bin_add_many (bin, job->mux, sink, NULL);
-  link_or_throw (job->cut, out_convert);
   if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
     throw std::runtime_error ("the muxer takes no H.264 video");
   link_or_throw (job->mux, sink);
@@ -529,8 +576,16 @@ write_report (Job *job, const std::string &path)
   std::ostringstream j;
   j << "{\n  \"version\": 1,\n";
   j << "  \"input\": \"" << json_escape (job->input) << "\",\n";
+  const std::string written = o.split ? split_pattern (job->output) :
+      job->output;
   j << "  \"output_video_path\": " << (o.trim && job->output_started ?
-      "\"" + json_escape (job->output) + "\"" : std::string ("null")) << ",\n";
+      "\"" + json_escape (written) + "\"" : std::string ("null")) << ",\n";
+  if (o.split) {
+    j << "  \"output_files\": [";
+    for (size_t i = 0; i < job->files.size (); i++)
+      j << (i ? ", " : "") << "\"" << json_escape (job->files[i]) << "\"";
+    j << "],\n";
+  }
   j << "  \"duration_in\": " << seconds (to_seconds (job->duration_in)) <<
       ",\n";
   j << "  \"duration_out\": " << seconds (to_seconds (job->duration_out)) <<
@@ -661,8 +716,11 @@ finish_job (Job *job)
     g_printerr ("stillframe: %s: %s\n", job->input.c_str (),
         job->error.c_str ());
     /* Nothing of the input could be used: no output file is left. */
-    if (o.trim && job->frames_out == 0 && !job->output.empty ())
+    if (o.trim && job->frames_out == 0 && !job->output.empty ()) {
       g_unlink (job->output.c_str ());
+      for (const std::string &file : job->files)
+        g_unlink (file.c_str ());
+    }
   }
   if (!o.trim && !o.quiet && job->status == EXIT_DONE) {
     std::printf ("%s\n| event | start | end | duration | peak score |\n"
@@ -720,6 +778,10 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
         job->status = EXIT_BAD_INPUT;
         g_free (what);
         break;
+      }
+      if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
+        job->files.push_back (gst_structure_get_string (s, "location"));
+        return TRUE;
       }
       if (gst_structure_has_name (s, "stillframe-cut")) {
         guint64 start, stop;
@@ -895,6 +957,7 @@ usage (FILE *to)
       "\n"
       "Options:\n"
       "  -o, --output PATH        output file (.mp4, .mkv, .mov) or folder\n"
+      "  --split                  one file per kept span: OUT-0001.mp4, ...\n"
       "  --report FILE.json       write a JSON report (a folder for several inputs)\n"
       "  --csv FILE               write the event list as CSV\n"
       "  --quality N              x264 quantizer, 0-51, lower is better (23)\n"
@@ -984,6 +1047,8 @@ parse_args (int argc, char **argv, Options &o)
         o.jobs = std::stoi (need (i));
       else if (a == "-y" || a == "--force")
         o.force = true;
+      else if (a == "--split")
+        o.split = true;
       else if (a == "-q" || a == "--quiet")
         o.quiet = true;
       else if (a == "-h" || a == "--help") {
@@ -1005,6 +1070,10 @@ parse_args (int argc, char **argv, Options &o)
   if (o.jobs < 1 || o.quality < 0 || o.quality > 51) {
     std::fprintf (stderr, "stillframe: --jobs must be >= 1 and --quality "
         "0-51\n");
+    return EXIT_BAD_INPUT;
+  }
+  if (o.split && !o.trim) {
+    std::fprintf (stderr, "stillframe: --split is for trim\n");
     return EXIT_BAD_INPUT;
   }
   if (o.trim && o.output.empty ()) {
@@ -1082,7 +1151,8 @@ plan_jobs (Options &o)
     else if (o.trim && !muxer_for (job->output))
       problem = "output " + job->output + ": unknown container (use .mp4, "
           ".mkv or .mov)";
-    else if (o.trim && !o.force && g_file_test (job->output.c_str (),
+    else if (o.trim && !o.force && g_file_test ((o.split ?
+                split_file (job->output, 1) : job->output).c_str (),
             G_FILE_TEST_EXISTS))
       problem = "output " + job->output + " exists (use --force to "
           "overwrite)";
@@ -1124,7 +1194,11 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGINT, on_signal, NULL);
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_timeout_add (app.tty ? 500 : 1000, on_tick, NULL);
-  start_next ();
+  /* Started from the loop, so that a job failing at once can quit it. */
+  g_idle_add ([] (gpointer) -> gboolean {
+        start_next ();
+        return G_SOURCE_REMOVE;
+      }, NULL);
   g_main_loop_run (app.loop);
 
   bool interrupted = app.interrupts > 0;

@@ -420,11 +420,14 @@ push_kept (GstStillframeCut * self, const Settings & settings,
     state.splice_pending = FALSE;
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
     /* Each kept span then starts on a keyframe once encoded: cuttable and
-     * seekable later without re-encoding. */
-    if (retime && GST_CLOCK_TIME_IS_VALID (out_time))
+     * seekable later without re-encoding. The request is for "the next
+     * frame" rather than for a running time: GstVideoEncoder 1.22 compares
+     * request times with its own offset ones (x264enc's 1000 h minimum PTS)
+     * and would ignore every request after the first. */
+    if (retime)
       gst_pad_push_event (self->srcpad,
-          gst_video_event_new_downstream_force_key_unit (out_time, out_time,
-              out_time, TRUE, 0));
+          gst_video_event_new_downstream_force_key_unit (GST_CLOCK_TIME_NONE,
+              GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
   }
 
   state.frames_out++;

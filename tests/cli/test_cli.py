@@ -113,6 +113,27 @@ class TrimTest(unittest.TestCase):
         self.assertTrue(lines[0].startswith("input,event,start_s"))
         self.assertGreater(probe(out)["frames"], 0)
 
+    def test_split_writes_one_playable_file_per_span(self):
+        clip = short_clip()
+        out, report = self.out("ev.mp4"), self.out("r.json")
+        r = run(STILLFRAME, "trim", clip, "-o", out, "--split", "--report",
+                report, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        files = sorted(f for f in os.listdir(self.tmp) if f.endswith(".mp4"))
+        self.assertEqual(files, ["ev-0001.mp4", "ev-0002.mp4"])
+        rep = json.load(open(report))
+        self.assertEqual([os.path.basename(f) for f in rep["output_files"]],
+                         files)
+        total = 0
+        for f, (a, b) in zip(files, rep["kept"]):
+            p = probe(self.out(f))
+            self.assertEqual(len(p["video_marks"]), 1, p)
+            self.assertLess(abs(p["audio_marks"][0] - p["video_marks"][0]),
+                            0.005)
+            self.assertAlmostEqual(p["video_end"], b - a, delta=0.04)
+            total += p["video_end"]
+        self.assertAlmostEqual(total, rep["duration_out"], delta=0.08)
+
     def test_scan_writes_no_video(self):
         clip = short_clip()
         before = set(os.listdir(Clips.dir))

@@ -235,6 +235,40 @@ GST_START_TEST (test_retime_is_continuous)
 
 GST_END_TEST;
 
+GST_START_TEST (test_splices_request_keyframes)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}, {'.', 40},
+              {'M', 5}}));
+  /* Before the first frame of each kept span after a cut: a request for a
+   * keyframe on the next frame, and that frame is DISCONT. */
+  int requests = 0;
+  GstEvent *event;
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (gst_video_event_is_force_key_unit (event)) {
+      GstClockTime running_time = 0;
+      gboolean all_headers = FALSE;
+      fail_unless (gst_video_event_parse_downstream_force_key_unit (event,
+              NULL, NULL, &running_time, &all_headers, NULL));
+      fail_unless (!GST_CLOCK_TIME_IS_VALID (running_time));
+      fail_unless (all_headers);
+      requests++;
+    }
+    gst_event_unref (event);
+  }
+  fail_unless_equals_int (requests, 2);
+  int discont = 0;
+  GstBuffer *buffer;
+  while ((buffer = gst_harness_try_pull (h))) {
+    discont += GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+    gst_buffer_unref (buffer);
+  }
+  fail_unless_equals_int (discont, 2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_original_sends_gaps)
 {
   GstHarness *h = setup_cut ("original", GST_SECOND, 0, 0);
@@ -635,6 +669,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_buffers_without_meta_are_kept);
   tcase_add_test (tc, test_retime_is_continuous);
   tcase_add_test (tc, test_original_sends_gaps);
+  tcase_add_test (tc, test_splices_request_keyframes);
   tcase_add_test (tc, test_cut_messages_and_summary);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_flush_clears_held_frames);
