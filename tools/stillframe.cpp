@@ -12,6 +12,8 @@
  * Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,
  * 130 interrupted.
  */
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
@@ -24,6 +26,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -53,7 +56,7 @@ struct Options {
   std::vector<std::string> inputs;
   std::string output;
   std::string report, csv;
-  bool force = false, quiet = false, split = false;
+  bool force = false, quiet = false, split = false, copy = false;
   int jobs = 1;
   int quality = 23;
   std::string preset = "veryfast";
@@ -113,6 +116,59 @@ to_seconds (GstClockTime t)
   return GST_CLOCK_TIME_IS_VALID (t) ? (double) t / GST_SECOND : 0.0;
 }
 
+
+/* Copied packets are written with this much added to their running time,
+ * in a segment that starts there: decoding order may begin before 0
+ * (B-frames), and timestamps cannot be negative. */
+constexpr GstClockTime kCopyOffset = 10 * GST_SECOND;
+
+/* --copy: the decode branch decides each frame; the copy branch keeps, byte
+ * for byte, every GOP of the input's video packets that holds a kept frame
+ * (so cuts snap outward to keyframes), and the audio packets that fall in
+ * kept GOPs, re-timestamped over the dropped GOPs. */
+struct CopyGate {
+  GMutex lock;
+  GCond changed;
+  /* From the decode branch: source PTS -> kept. */
+  std::map<GstClockTime, bool> frames;
+  GstClockTime decided_until = 0;
+  bool decode_done = false, stopping = false;
+  /* Dropped GOPs, in source time, for the audio. */
+  struct Dropped {
+    GstClockTime start, end, cut_before;
+  };
+  std::deque<Dropped> dropped;
+  GstClockTime video_until = 0;
+  bool video_done = false;
+
+  /* The video copy thread's own. */
+  std::vector<GstBuffer *> gop;
+  GstClockTime cut_total = 0;
+  bool splice = false;
+  GstElement *video_out = nullptr, *audio_out = nullptr;
+
+  /* For the report (lock). */
+  guint64 frames_out = 0;
+  GstClockTime duration_out = 0;
+  std::vector<std::pair<double, double>> kept;
+
+  CopyGate () { g_mutex_init (&lock); g_cond_init (&changed); }
+  ~CopyGate ()
+  {
+    for (GstBuffer *b : gop)
+      gst_buffer_unref (b);
+    g_mutex_clear (&lock);
+    g_cond_clear (&changed);
+  }
+  void stop ()
+  {
+    g_mutex_lock (&lock);
+    stopping = true;
+    g_cond_broadcast (&changed);
+    g_mutex_unlock (&lock);
+  }
+};
+
 /* One input's pipeline and what is learned from it. */
 struct Job {
   const Options *options = nullptr;
@@ -143,11 +199,14 @@ struct Job {
   gint64 started_us = 0;
   gint64 last_progress_us = 0;
   GstClockTime min_static = 3 * GST_SECOND;
+  std::unique_ptr<CopyGate> gate;
 
   Job () { g_mutex_init (&lock); }
   ~Job ()
   {
     g_mutex_clear (&lock);
+    if (gate)
+      gate->stop ();
     if (pipeline) {
       gst_element_set_state (pipeline, GST_STATE_NULL);
       gst_object_unref (pipeline);
@@ -456,6 +515,395 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
   gst_caps_unref (caps);
 }
 
+
+/* ---- --copy ---- */
+
+/* The running time of `time` on a pad, from its sticky segment. */
+GstClockTime
+pad_running_time (GstPad *pad, GstClockTime time)
+{
+  GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (!event)
+    return time;
+  const GstSegment *segment;
+  gst_event_parse_segment (event, &segment);
+  const GstClockTime rt = gst_segment_to_running_time (segment,
+      GST_FORMAT_TIME, time);
+  gst_event_unref (event);
+  return rt;
+}
+
+/* Buffer timestamps to running time, so that the copy branch, the decode
+ * branch and the audio (whose segments may differ: edit lists) agree. */
+GstBuffer *
+to_running_time (GstSample *sample)
+{
+  GstBuffer *buffer = gst_buffer_copy (gst_sample_get_buffer (sample));
+  const GstSegment *segment = gst_sample_get_segment (sample);
+  if (!segment || segment->format != GST_FORMAT_TIME)
+    return buffer;
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    GST_BUFFER_PTS (buffer) = gst_segment_to_running_time (segment,
+        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  if (GST_BUFFER_DTS_IS_VALID (buffer)) {
+    guint64 dts = 0;
+    /* Decoding may start before 0 (B-frames): see kCopyOffset. */
+    const int sign = gst_segment_to_running_time_full (segment,
+        GST_FORMAT_TIME, GST_BUFFER_DTS (buffer), &dts);
+    GST_BUFFER_DTS (buffer) = sign > 0 ? kCopyOffset + dts : sign < 0 &&
+        dts < kCopyOffset ? kCopyOffset - dts : GST_CLOCK_TIME_NONE;
+  }
+  if (GST_BUFFER_PTS_IS_VALID (buffer))
+    GST_BUFFER_PTS (buffer) += kCopyOffset;
+  return buffer;
+}
+
+GstPadProbeReturn
+on_decided (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  CopyGate *gate = (CopyGate *) data;
+  GstClockTime pts = GST_CLOCK_TIME_NONE, duration = 0;
+  bool kept = true;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+    pts = GST_BUFFER_PTS (buffer);
+    duration = GST_BUFFER_DURATION_IS_VALID (buffer) ?
+        GST_BUFFER_DURATION (buffer) : 0;
+  } else {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+      g_mutex_lock (&gate->lock);
+      gate->decode_done = true;
+      g_cond_broadcast (&gate->changed);
+      g_mutex_unlock (&gate->lock);
+      return GST_PAD_PROBE_OK;
+    }
+    if (GST_EVENT_TYPE (event) != GST_EVENT_GAP)
+      return GST_PAD_PROBE_OK;
+    gst_event_parse_gap (event, &pts, &duration);
+    kept = false;
+  }
+  pts = pad_running_time (pad, pts);
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&gate->lock);
+  gate->frames[pts] = kept;
+  gate->decided_until = std::max (gate->decided_until, pts + duration);
+  g_cond_broadcast (&gate->changed);
+  g_mutex_unlock (&gate->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Pushes a copied packet in the segment that starts at kCopyOffset. */
+void
+push_copied (GstElement *appsrc, GstBuffer *buffer)
+{
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = kCopyOffset;
+  GstCaps *caps = gst_app_src_get_caps (GST_APP_SRC (appsrc));
+  GstSample *sample = gst_sample_new (buffer, caps, &segment, NULL);
+  gst_app_src_push_sample (GST_APP_SRC (appsrc), sample);
+  gst_sample_unref (sample);
+  gst_buffer_unref (buffer);
+  if (caps)
+    gst_caps_unref (caps);
+}
+
+GstClockTime
+packet_end (GstBuffer *b)
+{
+  return GST_BUFFER_PTS (b) + (GST_BUFFER_DURATION_IS_VALID (b) ?
+      GST_BUFFER_DURATION (b) : 0);
+}
+
+/* Decides the GOP held so far, once the decode branch has decided all its
+ * frames; `next_start` is the PTS of the next GOP's keyframe (or the GOP's
+ * end at EOS). */
+void
+release_gop (CopyGate *gate, GstClockTime next_start)
+{
+  if (gate->gop.empty ())
+    return;
+  GstClockTime start = GST_BUFFER_PTS (gate->gop.front ()), end = 0;
+  for (GstBuffer *b : gate->gop)
+    if (GST_BUFFER_PTS_IS_VALID (b)) {
+      start = std::min (start, GST_BUFFER_PTS (b));
+      end = std::max (end, packet_end (b));
+    }
+  if (!GST_CLOCK_TIME_IS_VALID (next_start) || next_start < end)
+    next_start = end;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->stopping && !gate->decode_done
+      && gate->decided_until + kCopyOffset < end)
+    g_cond_wait (&gate->changed, &gate->lock);
+  /* Kept if any of its frames was kept; a frame the decoder never showed
+   * counts as kept, so nothing is lost on doubt. */
+  bool keep = false;
+  for (GstBuffer *b : gate->gop) {
+    /* The same frame's two running times may differ by rounding. */
+    const GstClockTime pts = GST_BUFFER_PTS (b) - kCopyOffset;
+    auto it = gate->frames.lower_bound (pts - std::min (pts,
+            (GstClockTime) GST_MSECOND));
+    const bool seen = it != gate->frames.end ()
+        && it->first <= pts + GST_MSECOND;
+    keep |= !seen || it->second;
+  }
+  gate->frames.erase (gate->frames.begin (), gate->frames.lower_bound
+      (next_start - kCopyOffset));
+  if (keep) {
+    gate->kept.push_back ({to_seconds (start - kCopyOffset),
+          to_seconds (next_start - kCopyOffset)});
+    gate->frames_out += gate->gop.size ();
+    gate->duration_out += next_start - start;
+  } else {
+    gate->dropped.push_back ({start, next_start, gate->cut_total});
+  }
+  const GstClockTime shift = gate->cut_total;
+  if (!keep)
+    gate->cut_total += next_start - start;
+  gate->video_until = next_start;
+  g_cond_broadcast (&gate->changed);
+  g_mutex_unlock (&gate->lock);
+
+  for (GstBuffer *b : gate->gop) {
+    if (!keep) {
+      gst_buffer_unref (b);
+      continue;
+    }
+    b = gst_buffer_make_writable (b);
+    if (GST_BUFFER_PTS_IS_VALID (b))
+      GST_BUFFER_PTS (b) -= shift;
+    if (GST_BUFFER_DTS_IS_VALID (b))
+      GST_BUFFER_DTS (b) -= std::min (shift, GST_BUFFER_DTS (b));
+    if (gate->splice)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DISCONT);
+    gate->splice = false;
+    push_copied (gate->video_out, b);
+  }
+  if (!keep)
+    gate->splice = true;
+  gate->gop.clear ();
+}
+
+GstFlowReturn
+on_video_packet (GstAppSink *sink, gpointer data)
+{
+  CopyGate *gate = (CopyGate *) data;
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_EOS;
+  GstBuffer *buffer = to_running_time (sample);
+  if (!gst_app_src_get_caps (GST_APP_SRC (gate->video_out)))
+    gst_app_src_set_caps (GST_APP_SRC (gate->video_out),
+        gst_sample_get_caps (sample));
+  gst_sample_unref (sample);
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    release_gop (gate, GST_BUFFER_PTS (buffer));
+  gate->gop.push_back (buffer);
+  return gate->stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+}
+
+void
+on_video_packets_end (GstAppSink *, gpointer data)
+{
+  CopyGate *gate = (CopyGate *) data;
+  release_gop (gate, GST_CLOCK_TIME_NONE);
+  g_mutex_lock (&gate->lock);
+  gate->video_done = true;
+  g_cond_broadcast (&gate->changed);
+  g_mutex_unlock (&gate->lock);
+  gst_app_src_end_of_stream (GST_APP_SRC (gate->video_out));
+}
+
+GstFlowReturn
+on_audio_packet (GstAppSink *sink, gpointer data)
+{
+  CopyGate *gate = (CopyGate *) data;
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return GST_FLOW_EOS;
+  GstBuffer *buffer = to_running_time (sample);
+  if (!gst_app_src_get_caps (GST_APP_SRC (gate->audio_out)))
+    gst_app_src_set_caps (GST_APP_SRC (gate->audio_out),
+        gst_sample_get_caps (sample));
+  gst_sample_unref (sample);
+  if (!GST_BUFFER_PTS_IS_VALID (buffer)) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+  const GstClockTime middle = (GST_BUFFER_PTS (buffer) + packet_end (buffer))
+      / 2;
+  g_mutex_lock (&gate->lock);
+  while (!gate->stopping && !gate->video_done
+      && gate->video_until < packet_end (buffer))
+    g_cond_wait (&gate->changed, &gate->lock);
+  /* In a dropped GOP: dropped; else shifted by what was dropped before. */
+  bool drop = false;
+  GstClockTime shift = gate->cut_total;
+  while (!gate->dropped.empty () && gate->dropped.front ().end <= middle
+      && gate->dropped.size () > 1)
+    gate->dropped.pop_front ();
+  for (const auto &range : gate->dropped) {
+    if (middle < range.start) {
+      shift = range.cut_before;
+      break;
+    }
+    if (middle < range.end) {
+      drop = true;
+      break;
+    }
+    shift = range.cut_before + (range.end - range.start);
+  }
+  const bool stopping = gate->stopping;
+  g_mutex_unlock (&gate->lock);
+  if (drop || stopping) {
+    gst_buffer_unref (buffer);
+    return stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  }
+  buffer = gst_buffer_make_writable (buffer);
+  GST_BUFFER_PTS (buffer) -= std::min (shift, GST_BUFFER_PTS (buffer));
+  GST_BUFFER_DTS (buffer) = GST_BUFFER_PTS (buffer);
+  push_copied (gate->audio_out, buffer);
+  return GST_FLOW_OK;
+}
+
+/* appsink -> [gate] -> appsrc -> mux, for one compressed stream. */
+GstElement *
+add_copy_branch (Job *job, GstPad *pad, bool video)
+{
+  GstBin *bin = GST_BIN (job->pipeline);
+  GstElement *queue = make ("queue");
+  /* Room for the decode branch to decide a GOP plus the hold time, while
+   * keeping memory bounded. */
+  g_object_set (queue, "max-size-time", (guint64) 60 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstElement *sink = make ("appsink");
+  g_object_set (sink, "sync", FALSE, "emit-signals", FALSE, NULL);
+  /* Matroska and others give H.264/H.265 without decoding timestamps. */
+  GstElement *timestamper = nullptr;
+  if (video) {
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+    const gchar *codec = caps ? gst_structure_get_name
+        (gst_caps_get_structure (caps, 0)) : "";
+    if (g_str_equal (codec, "video/x-h264"))
+      timestamper = make ("h264timestamper");
+    else if (g_str_equal (codec, "video/x-h265"))
+      timestamper = make ("h265timestamper");
+    if (caps)
+      gst_caps_unref (caps);
+  }
+  GstAppSinkCallbacks callbacks = { };
+  if (video) {
+    callbacks.eos = on_video_packets_end;
+    callbacks.new_sample = on_video_packet;
+  } else {
+    callbacks.eos = [] (GstAppSink *, gpointer data) {
+      gst_app_src_end_of_stream (GST_APP_SRC (((CopyGate *) data)->audio_out));
+    };
+    callbacks.new_sample = on_audio_packet;
+  }
+  gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks,
+      job->gate.get (), NULL);
+  if (timestamper) {
+    add_chain (bin, {queue, timestamper, sink});
+    gst_element_sync_state_with_parent (timestamper);
+  } else {
+    add_chain (bin, {queue, sink});
+  }
+
+  GstElement *src = make ("appsrc");
+  g_object_set (src, "format", GST_FORMAT_TIME, "block", TRUE, "max-bytes",
+      (guint64) 16 << 20, "handle-segment-change", TRUE, NULL);
+  GstElement *parse = video ? nullptr : make ("aacparse");
+  gst_bin_add (bin, src);
+  (video ? job->gate->video_out : job->gate->audio_out) = src;
+  GstElement *last = src;
+  if (parse) {
+    gst_bin_add (bin, parse);
+    link_or_throw (src, parse);
+    last = parse;
+  }
+  if (!gst_element_link_pads (last, "src", job->mux, video ? "video_%u" :
+          "audio_%u"))
+    throw std::runtime_error (std::string ("the output container cannot "
+            "hold this ") + (video ? "video" : "audio") + " without "
+        "re-encoding");
+  for (GstElement *e : {queue, sink, src})
+    gst_element_sync_state_with_parent (e);
+  if (parse)
+    gst_element_sync_state_with_parent (parse);
+  return queue;
+}
+
+void
+on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+  GstBin *bin = GST_BIN (job->pipeline);
+  try {
+    GstElement *head = nullptr;
+    if (g_str_has_prefix (name, "video/") && !job->has_video) {
+      /* Decode branch (decides) and copy branch, from one tee. */
+      GstElement *tee = make ("tee");
+      GstElement *queue = make ("queue");
+      g_object_set (queue, "max-size-time", (guint64) 60 * GST_SECOND,
+          "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+      GstElement *decode = make ("decodebin");
+      add_chain (bin, {tee, queue, decode});
+      g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
+                  GstPad *decoded, gpointer d) {
+                GstElement *video_head = gst_bin_get_by_name (GST_BIN
+                    (((Job *) d)->pipeline), "video-head");
+                GstPad *sink = gst_element_get_static_pad (video_head, "sink");
+                if (!gst_pad_is_linked (sink))
+                  gst_pad_link (decoded, sink);
+                gst_object_unref (sink);
+                gst_object_unref (video_head);
+              }), job);
+      GstElement *copy = add_copy_branch (job, pad, true);
+      GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
+      GstPad *copy_sink = gst_element_get_static_pad (copy, "sink");
+      gst_pad_link (tee_src, copy_sink);
+      gst_object_unref (copy_sink);
+      gst_object_unref (tee_src);
+      for (GstElement *e : {tee, queue, decode})
+        gst_element_sync_state_with_parent (e);
+      head = tee;
+      job->has_video = true;
+    } else if (g_str_has_prefix (name, "audio/mpeg") && !job->has_audio) {
+      head = add_copy_branch (job, pad, false);
+      job->has_audio = true;
+    } else {
+      if (g_str_has_prefix (name, "audio/")) {
+        g_mutex_lock (&job->lock);
+        job->notes.push_back (std::string ("--copy keeps AAC and MP3 audio "
+                "only: a ") + name + " stream was left out");
+        g_mutex_unlock (&job->lock);
+      }
+      head = make ("fakesink");
+      g_object_set (head, "sync", FALSE, "async", FALSE, NULL);
+      gst_bin_add (bin, head);
+      gst_element_sync_state_with_parent (head);
+    }
+    GstPad *sink = gst_element_get_static_pad (head, "sink");
+    gst_pad_link (pad, sink);
+    gst_object_unref (sink);
+  } catch (const std::exception &e) {
+    g_mutex_lock (&job->lock);
+    job->error = e.what ();
+    g_mutex_unlock (&job->lock);
+    GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+  }
+  gst_caps_unref (caps);
+}
+
 void
 on_no_more_pads (GstElement *, gpointer data)
 {
@@ -472,18 +920,31 @@ build_pipeline (Job *job)
   job->pipeline = gst_pipeline_new ("stillframe");
   GstBin *bin = GST_BIN (job->pipeline);
 
-  GstElement *decode = make ("uridecodebin", "decode");
+  if (o.copy) {
+    /* Compressed streams: the video is decoded for the decisions only. */
+    job->gate = std::make_unique<CopyGate> ();
+    GstElement *src = make ("filesrc"), *parse = make ("parsebin");
+    g_object_set (src, "location", job->input.c_str (), NULL);
+    add_chain (bin, {src, parse});
+    g_signal_connect (parse, "pad-added", G_CALLBACK (on_copy_pad_added),
+        job);
+    g_signal_connect (parse, "no-more-pads", G_CALLBACK (on_no_more_pads),
+        job);
+  }
+  GstElement *decode = o.copy ? nullptr : make ("uridecodebin", "decode");
   gchar *uri = gst_filename_to_uri (job->input.c_str (), NULL);
   GstCaps *raw = gst_caps_from_string (o.trim ?
       "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
-  g_object_set (decode, "uri", uri, "caps", raw, "expose-all-streams",
-      FALSE, NULL);
+  if (decode) {
+    g_object_set (decode, "uri", uri, "caps", raw, "expose-all-streams",
+        FALSE, NULL);
+    gst_bin_add (bin, decode);
+    g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
+    g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
+        job);
+  }
   g_free (uri);
   gst_caps_unref (raw);
-  gst_bin_add (bin, decode);
-  g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
-  g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
-      job);
 
   GstElement *queue = make ("queue", "video-head");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
@@ -497,7 +958,7 @@ build_pipeline (Job *job)
   for (const auto &[k, v] : o.cut_props)
     set_from_string (job->cut, k, v);
   g_object_get (job->cut, "min-static-duration", &job->min_static, NULL);
-  if (!o.trim)
+  if (!o.trim || o.copy)
     gst_util_set_object_arg (G_OBJECT (job->cut), "timestamps", "original");
   add_chain (bin, {queue, convert, detect, job->cut});
 
@@ -506,11 +967,25 @@ build_pipeline (Job *job)
       NULL);
   gst_object_unref (detect_src);
 
-  if (!o.trim) {
+  if (!o.trim || o.copy) {
     GstElement *sink = make ("fakesink");
     g_object_set (sink, "sync", FALSE, NULL);
     add_chain (bin, {sink});
     link_or_throw (job->cut, sink);
+    if (o.copy) {
+      GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
+      gst_pad_add_probe (cut_src, (GstPadProbeType)
+          (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+          on_decided, job->gate.get (), NULL);
+      gst_object_unref (cut_src);
+      job->mux = make (muxer_for (job->output));
+      GstElement *file = make ("filesink");
+      /* Its data only flows once the appsinks run, in PLAYING: it must not
+       * hold the pipeline in preroll. */
+      g_object_set (file, "location", job->output.c_str (), "async", FALSE,
+          NULL);
+      add_chain (bin, {job->mux, file});
+    }
     return;
   }
   GstElement *out_convert = make ("videoconvert");
@@ -555,6 +1030,12 @@ std::vector<Range>
 kept_ranges (Job *job)
 {
   std::vector<Range> kept;
+  if (job->gate) {
+    /* --copy keeps whole GOPs. */
+    for (const auto &[a, b] : job->gate->kept)
+      kept.push_back ({a, b});
+    return kept;
+  }
   if (!GST_CLOCK_TIME_IS_VALID (job->first_pts))
     return kept;
   double cursor = to_seconds (job->first_pts);
@@ -698,7 +1179,13 @@ finish_job (Job *job)
   if (job->bus_watch)
     g_source_remove (job->bus_watch);
   job->bus_watch = 0;
+  if (job->gate)
+    job->gate->stop ();
   gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  if (job->gate) {
+    job->frames_out = job->gate->frames_out;
+    job->duration_out = job->gate->duration_out;
+  }
 
   const Options &o = *job->options;
   if (job->status == EXIT_DONE || job->interrupted) {
@@ -958,6 +1445,7 @@ usage (FILE *to)
       "Options:\n"
       "  -o, --output PATH        output file (.mp4, .mkv, .mov) or folder\n"
       "  --split                  one file per kept span: OUT-0001.mp4, ...\n"
+      "  --copy                   no re-encoding: whole GOPs of the input's packets\n"
       "  --report FILE.json       write a JSON report (a folder for several inputs)\n"
       "  --csv FILE               write the event list as CSV\n"
       "  --quality N              x264 quantizer, 0-51, lower is better (23)\n"
@@ -1049,6 +1537,8 @@ parse_args (int argc, char **argv, Options &o)
         o.force = true;
       else if (a == "--split")
         o.split = true;
+      else if (a == "--copy")
+        o.copy = true;
       else if (a == "-q" || a == "--quiet")
         o.quiet = true;
       else if (a == "-h" || a == "--help") {
@@ -1072,8 +1562,13 @@ parse_args (int argc, char **argv, Options &o)
         "0-51\n");
     return EXIT_BAD_INPUT;
   }
-  if (o.split && !o.trim) {
-    std::fprintf (stderr, "stillframe: --split is for trim\n");
+  if ((o.split || o.copy) && !o.trim) {
+    std::fprintf (stderr, "stillframe: --split and --copy are for trim\n");
+    return EXIT_BAD_INPUT;
+  }
+  if (o.split && o.copy) {
+    std::fprintf (stderr, "stillframe: --split cannot be combined with "
+        "--copy yet\n");
     return EXIT_BAD_INPUT;
   }
   if (o.trim && o.output.empty ()) {

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* stillframe-avprobe FILE: decodes a file as a player would (decodebin) and
+/* stillframe-avprobe --packets FILE.mp4: prints the MD5 of each H.264/H.265
+ * packet as stored (demuxed, not re-parsed), in decoding order, one per
+ * line.
+ *
+ * stillframe-avprobe FILE: decodes a file as a player would (decodebin) and
  * prints, as JSON, when the sync marks of stillframe-clipgen start: the
  * white top-left square in the picture and the tone in the audio, in
  * running time (what a player synchronises on: edit lists and segments
@@ -112,10 +116,40 @@ on_pad (GstElement *, GstPad *pad, GstElement *pipeline)
   gst_object_unref (app);
 }
 
+static int
+print_packets (const char *path)
+{
+  gchar *description = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux "
+      "! video/x-h264;video/x-h265 ! appsink name=sink sync=false", path);
+  GstElement *pipeline = gst_parse_launch (description, NULL);
+  g_free (description);
+  if (!pipeline)
+    return 2;
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (GstSample *sample = gst_app_sink_pull_sample (GST_APP_SINK (sink))) {
+    GstMapInfo map;
+    GstBuffer *buffer = gst_sample_get_buffer (sample);
+    gst_buffer_map (buffer, &map, GST_MAP_READ);
+    gchar *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, map.data,
+        map.size);
+    std::printf ("%s\n", md5);
+    g_free (md5);
+    gst_buffer_unmap (buffer, &map);
+    gst_sample_unref (sample);
+  }
+  gst_object_unref (sink);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
+  if (argc == 3 && g_str_equal (argv[1], "--packets"))
+    return print_packets (argv[2]);
   if (argc != 2) {
     std::fprintf (stderr, "usage: stillframe-avprobe FILE\n");
     return 1;

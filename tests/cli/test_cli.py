@@ -134,6 +134,34 @@ class TrimTest(unittest.TestCase):
             total += p["video_end"]
         self.assertAlmostEqual(total, rep["duration_out"], delta=0.08)
 
+    def test_copy_keeps_the_input_packets(self):
+        clip = Clips.get("gops.mp4", "--width", "320", "--height", "240",
+                         "--duration", "30", "--noise", "2", "--sync-marks",
+                         "--motion", "5-5.5,20-21")
+        out, report = self.out("c.mp4"), self.out("c.json")
+        r = run(STILLFRAME, "trim", clip, "-o", out, "--copy", "--report",
+                report, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        packets_in = run(AVPROBE, "--packets", clip).stdout.split()
+        packets_out = run(AVPROBE, "--packets", out).stdout.split()
+        rep = json.load(open(report))
+        self.assertEqual(len(packets_out), rep["frames_out"])
+        self.assertLess(len(packets_out), len(packets_in))
+        # Byte for byte, in order: a subsequence of the input's packets.
+        it = iter(packets_in)
+        self.assertTrue(all(p in it for p in packets_out),
+                        "output packets are not the input's")
+        p = probe(out)
+        self.assertEqual(len(p["video_marks"]), 2, p)
+        offsets = [a - v for a, v in zip(p["audio_marks"], p["video_marks"])]
+        self.assertLess(max(abs(o) for o in offsets), 0.005, offsets)
+        kept = sum(b - a for a, b in rep["kept"])
+        self.assertAlmostEqual(kept, p["video_end"], delta=0.05)
+        # Whole GOPs (2 s here) around each event: every motion frame is in.
+        for start, end in ((5, 5.5), (20, 21)):
+            self.assertTrue(any(a <= start and end <= b
+                                for a, b in rep["kept"]), rep["kept"])
+
     def test_scan_writes_no_video(self):
         clip = short_clip()
         before = set(os.listdir(Clips.dir))
