@@ -475,6 +475,29 @@ link_audio (Job *job, GstPad *pad)
   job->has_audio = true;
 }
 
+/* A stream that is not kept still needs a sink. */
+void
+link_to_discard (GstBin *bin, GstPad *pad)
+{
+  GstElement *sink = make ("fakesink");
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (bin, sink);
+  gst_element_sync_state_with_parent (sink);
+  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+}
+
+/* A failure while building on a streaming thread becomes a bus error. */
+void
+fail_from_streaming (Job *job, const std::exception &e)
+{
+  g_mutex_lock (&job->lock);
+  job->error = e.what ();
+  g_mutex_unlock (&job->lock);
+  GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+}
+
 void
 on_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
@@ -498,19 +521,10 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
       link_audio (job, pad);
     } else {
       /* Other streams (a second audio track, subtitles) are not kept. */
-      GstElement *sink = make ("fakesink");
-      g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-      gst_bin_add (bin, sink);
-      gst_element_sync_state_with_parent (sink);
-      GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-      gst_pad_link (pad, sinkpad);
-      gst_object_unref (sinkpad);
+      link_to_discard (bin, pad);
     }
   } catch (const std::exception &e) {
-    g_mutex_lock (&job->lock);
-    job->error = e.what ();
-    g_mutex_unlock (&job->lock);
-    GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+    fail_from_streaming (job, e);
   }
   gst_caps_unref (caps);
 }
@@ -887,19 +901,15 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
                 "only: a ") + name + " stream was left out");
         g_mutex_unlock (&job->lock);
       }
-      head = make ("fakesink");
-      g_object_set (head, "sync", FALSE, "async", FALSE, NULL);
-      gst_bin_add (bin, head);
-      gst_element_sync_state_with_parent (head);
+      link_to_discard (bin, pad);
     }
-    GstPad *sink = gst_element_get_static_pad (head, "sink");
-    gst_pad_link (pad, sink);
-    gst_object_unref (sink);
+    if (head) {
+      GstPad *sink = gst_element_get_static_pad (head, "sink");
+      gst_pad_link (pad, sink);
+      gst_object_unref (sink);
+    }
   } catch (const std::exception &e) {
-    g_mutex_lock (&job->lock);
-    job->error = e.what ();
-    g_mutex_unlock (&job->lock);
-    GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+    fail_from_streaming (job, e);
   }
   gst_caps_unref (caps);
 }

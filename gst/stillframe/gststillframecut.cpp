@@ -358,22 +358,28 @@ close_dropped_span (GstStillframeCut * self)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* In retime mode each source pad sends one segment from 0, so that output
+ * PTS are output running times. */
+static GstFlowReturn
+push_output_segment_once (GstPad * srcpad, gboolean * needed,
+    const Settings & settings)
+{
+  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME || !*needed)
+    return GST_FLOW_OK;
+  *needed = FALSE;
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  if (!gst_pad_push_event (srcpad, gst_event_new_segment (&segment)))
+    return GST_PAD_IS_FLUSHING (srcpad) ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 push_output_segment_if_needed (GstStillframeCut * self,
     const Settings & settings)
 {
-  StreamState & state = self->state;
-  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
-      || !state.need_output_segment)
-    return GST_FLOW_OK;
-  state.need_output_segment = FALSE;
-  /* One segment from 0: output PTS are output running times. */
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  if (!gst_pad_push_event (self->srcpad, gst_event_new_segment (&segment)))
-    return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
-        GST_FLOW_ERROR;
-  return GST_FLOW_OK;
+  return push_output_segment_once (self->srcpad,
+      &self->state.need_output_segment, settings);
 }
 
 static GstFlowReturn
@@ -863,16 +869,8 @@ cut_before (const std::vector<DroppedRange> & ranges, GstClockTime cut_total,
 static GstFlowReturn
 push_audio_segment_if_needed (AudioStream * stream, const Settings & settings)
 {
-  if (settings.timestamps != GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
-      || !stream->need_output_segment)
-    return GST_FLOW_OK;
-  stream->need_output_segment = FALSE;
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  if (!gst_pad_push_event (stream->srcpad, gst_event_new_segment (&segment)))
-    return GST_PAD_IS_FLUSHING (stream->srcpad) ? GST_FLOW_FLUSHING :
-        GST_FLOW_ERROR;
-  return GST_FLOW_OK;
+  return push_output_segment_once (stream->srcpad,
+      &stream->need_output_segment, settings);
 }
 
 /* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
