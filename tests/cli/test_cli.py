@@ -162,6 +162,25 @@ class TrimTest(unittest.TestCase):
             self.assertTrue(any(a <= start and end <= b
                                 for a, b in rep["kept"]), rep["kept"])
 
+    def test_other_containers_and_codecs(self):
+        for name, encode in (
+                ("vp8.webm", ["vp8enc", "deadline=1", "!", "webmmux"]),
+                ("h264.ts", ["x264enc", "!", "h264parse", "!", "mpegtsmux"]),
+                ("mpeg4.avi", ["avenc_mpeg4", "!", "avimux"]),
+                ("h265.mkv", ["x265enc", "!", "h265parse", "!",
+                              "matroskamux"])):
+            path = self.out(name)
+            r = run("gst-launch-1.0", "-q", "videotestsrc", "num-buffers=90",
+                    "pattern=ball", "!", "video/x-raw,width=320,height=240",
+                    "!", "videoconvert", "!", *encode, "!", "filesink",
+                    f"location={path}")
+            if r.returncode != 0:
+                self.fail(f"cannot make {name}: {r.stderr}")
+            out = self.out(name + ".mp4")
+            r = run(STILLFRAME, "trim", path, "-o", out, "-q")
+            self.assertEqual(r.returncode, 0, f"{name}: {r.stderr}")
+            self.assertGreater(probe(out)["frames"], 80, name)
+
     def test_scan_writes_no_video(self):
         clip = short_clip()
         before = set(os.listdir(Clips.dir))
