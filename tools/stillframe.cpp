@@ -400,6 +400,20 @@ on_audio_for_encoder (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Encoded data waiting for the muxer. The muxer wants audio and video side
+ * by side, and the cut only lets audio through as far as the video has been
+ * decided: room for seconds of encoded data here keeps a muxer waiting for
+ * one stream from blocking the cut's video thread, hence the audio, hence
+ * the muxer (compressed, so this costs little memory). */
+GstElement *
+make_mux_queue ()
+{
+  GstElement *queue = make ("queue");
+  g_object_set (queue, "max-size-time", (guint64) 10 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  return queue;
+}
+
 bool
 link_or_throw (GstElement *a, GstElement *b)
 {
@@ -448,7 +462,7 @@ link_audio (Job *job, GstPad *pad)
   GstElement *out_convert = make ("audioconvert");
   GstElement *encoder = make ("avenc_aac");
   GstElement *parse = make ("aacparse");
-  GstElement *out_queue = make ("queue");
+  GstElement *out_queue = make_mux_queue ();
   add_chain (bin, {out_convert, encoder, parse, out_queue});
   GstPad *convert_sink = gst_element_get_static_pad (out_convert, "sink");
   gst_pad_link (cut_src, convert_sink);
@@ -1003,9 +1017,13 @@ build_pipeline (Job *job)
   gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset",
       o.preset.c_str ());
   gst_util_set_object_arg (G_OBJECT (encoder), "pass", "quant");
+  /* No lookahead: a kept span's last frames must reach the muxer when the
+   * span ends, not when the next one starts (maybe an hour later), or the
+   * muxer stalls the audio and with it the demuxer. */
+  gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
   g_object_set (encoder, "quantizer", (guint) o.quality, NULL);
   GstElement *parse = make ("h264parse");
-  GstElement *out_queue = make ("queue");
+  GstElement *out_queue = make_mux_queue ();
   add_chain (bin, {out_convert, encoder, parse, out_queue});
   link_or_throw (job->cut, out_convert);
   if (o.split) {

@@ -310,6 +310,22 @@ reset_stream (GstStillframeCut * self)
   g_mutex_unlock (&self->timeline_lock);
 }
 
+/* Before a decided frame is pushed: audio up to its end may go. Without
+ * this, a push that blocks (a muxer waiting for that very audio) would
+ * deadlock. */
+static void
+publish_decided_until (GstStillframeCut * self, GstClockTime end)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (end))
+    return;
+  g_mutex_lock (&self->timeline_lock);
+  if (end > self->timeline.decided_until) {
+    self->timeline.decided_until = end;
+    g_cond_broadcast (&self->timeline_changed);
+  }
+  g_mutex_unlock (&self->timeline_lock);
+}
+
 /* Tells waiting audio streams how far the video has decided: up to its
  * first held frame, or all it received. */
 static void
@@ -446,6 +462,9 @@ push_kept (GstStillframeCut * self, const Settings & settings,
     g_mutex_unlock (&self->timeline_lock);
   }
   GST_LOG_OBJECT (self, "pushing %" GST_PTR_FORMAT, buffer);
+  if (GST_CLOCK_TIME_IS_VALID (running_time))
+    publish_decided_until (self, running_time +
+        (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0));
   return gst_pad_push (self->srcpad, buffer);
 }
 
@@ -475,6 +494,8 @@ drop_frame (GstStillframeCut * self, const Settings & settings,
   gst_buffer_unref (buffer);
 
   if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_ORIGINAL) {
+    publish_decided_until (self, running_time +
+        (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0));
     if (!gst_pad_push_event (self->srcpad, gst_event_new_gap (pts,
                 duration)))
       return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
