@@ -97,6 +97,19 @@ class TrimTest(unittest.TestCase):
         # Each event keeps 1 s before, 0.6 s, 1 s after.
         self.assertAlmostEqual(rep["duration_out"], 22 * 2.6, delta=1.0)
 
+    def test_long_static_gap_with_audio_does_not_stall(self):
+        # A low frame rate and a long dropped span once made the muxer wait
+        # for video held in the encoder while it blocked the audio.
+        clip = Clips.get("gap.mkv", "--width", "320", "--height", "240",
+                         "--fps", "10", "--duration", "150", "--noise", "2",
+                         "--sync-marks", "--motion", "3-3.3,140-140.3")
+        out = self.out("gap.mp4")
+        r = run(STILLFRAME, "trim", clip, "-o", out, "-q", timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = probe(out)
+        self.assertEqual(len(p["video_marks"]), 2, p)
+        self.assertEqual(len(p["audio_marks"]), 2, p)
+
     def test_report_settings_and_csv(self):
         clip = short_clip()
         out, report, csv = (self.out("t.mkv"), self.out("r.json"),
