@@ -715,18 +715,31 @@ release_gop (CopyGate *gate, GstClockTime next_start)
   gate->gop.clear ();
 }
 
+/* The next packet of a copied stream, in running time; its appsrc takes
+ * the stream's caps. NULL at the end. */
+GstBuffer *
+pull_packet (GstAppSink *sink, GstElement *appsrc)
+{
+  GstSample *sample = gst_app_sink_pull_sample (sink);
+  if (!sample)
+    return nullptr;
+  GstBuffer *buffer = to_running_time (sample);
+  GstCaps *caps = gst_app_src_get_caps (GST_APP_SRC (appsrc));
+  if (caps)
+    gst_caps_unref (caps);
+  else
+    gst_app_src_set_caps (GST_APP_SRC (appsrc), gst_sample_get_caps (sample));
+  gst_sample_unref (sample);
+  return buffer;
+}
+
 GstFlowReturn
 on_video_packet (GstAppSink *sink, gpointer data)
 {
   CopyGate *gate = (CopyGate *) data;
-  GstSample *sample = gst_app_sink_pull_sample (sink);
-  if (!sample)
+  GstBuffer *buffer = pull_packet (sink, gate->video_out);
+  if (!buffer)
     return GST_FLOW_EOS;
-  GstBuffer *buffer = to_running_time (sample);
-  if (!gst_app_src_get_caps (GST_APP_SRC (gate->video_out)))
-    gst_app_src_set_caps (GST_APP_SRC (gate->video_out),
-        gst_sample_get_caps (sample));
-  gst_sample_unref (sample);
   if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     release_gop (gate, GST_BUFFER_PTS (buffer));
   gate->gop.push_back (buffer);
@@ -749,14 +762,9 @@ GstFlowReturn
 on_audio_packet (GstAppSink *sink, gpointer data)
 {
   CopyGate *gate = (CopyGate *) data;
-  GstSample *sample = gst_app_sink_pull_sample (sink);
-  if (!sample)
+  GstBuffer *buffer = pull_packet (sink, gate->audio_out);
+  if (!buffer)
     return GST_FLOW_EOS;
-  GstBuffer *buffer = to_running_time (sample);
-  if (!gst_app_src_get_caps (GST_APP_SRC (gate->audio_out)))
-    gst_app_src_set_caps (GST_APP_SRC (gate->audio_out),
-        gst_sample_get_caps (sample));
-  gst_sample_unref (sample);
   if (!GST_BUFFER_PTS_IS_VALID (buffer)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
