@@ -24,6 +24,11 @@ def run(*args, **kwargs):
                           **kwargs)
 
 
+def load_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def probe(path):
     out = run(AVPROBE, path)
     if out.returncode != 0:
@@ -83,7 +88,7 @@ class TrimTest(unittest.TestCase):
         print(f"A/V offset over 22 events: worst {worst * 1000:.2f} ms")
         self.assertLess(worst, 0.005, offsets)
 
-        rep = json.load(open(report))
+        rep = load_json(report)
         kept = sum(b - a for a, b in rep["kept"])
         self.assertGreaterEqual(len(rep["kept"]), 22)
         self.assertAlmostEqual(kept, rep["duration_out"], delta=0.01 * 22)
@@ -117,11 +122,12 @@ class TrimTest(unittest.TestCase):
         r = run(STILLFRAME, "trim", clip, "-o", out, "--report", report,
                 "--csv", csv, "--pre-roll", "0.5", "--threshold", "0.001", "-q")
         self.assertEqual(r.returncode, 0, r.stderr)
-        rep = json.load(open(report))
+        rep = load_json(report)
         self.assertEqual(rep["settings"]["pre-roll"], "500000000")
         self.assertEqual(rep["settings"]["threshold"], "0.001")
         self.assertEqual(len(rep["events"]), 2)
-        lines = open(csv).read().splitlines()
+        with open(csv) as f:
+            lines = f.read().splitlines()
         self.assertEqual(len(lines), 3)
         self.assertTrue(lines[0].startswith("input,event,start_s"))
         self.assertGreater(probe(out)["frames"], 0)
@@ -134,7 +140,7 @@ class TrimTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         files = sorted(f for f in os.listdir(self.tmp) if f.endswith(".mp4"))
         self.assertEqual(files, ["ev-0001.mp4", "ev-0002.mp4"])
-        rep = json.load(open(report))
+        rep = load_json(report)
         self.assertEqual([os.path.basename(f) for f in rep["output_files"]],
                          files)
         total = 0
@@ -157,7 +163,7 @@ class TrimTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         packets_in = run(AVPROBE, "--packets", clip).stdout.split()
         packets_out = run(AVPROBE, "--packets", out).stdout.split()
-        rep = json.load(open(report))
+        rep = load_json(report)
         self.assertEqual(len(packets_out), rep["frames_out"])
         self.assertLess(len(packets_out), len(packets_in))
         # Byte for byte, in order: a subsequence of the input's packets.
@@ -210,7 +216,8 @@ class TrimTest(unittest.TestCase):
         os.mkdir(folder)
         for name in ("a.mp4", "b.mp4"):
             shutil.copy(short_clip(), os.path.join(folder, name))
-        open(os.path.join(folder, "notes.txt"), "w").write("not a video")
+        with open(os.path.join(folder, "notes.txt"), "w") as f:
+            f.write("not a video")
         r = run(STILLFRAME, "trim", folder, "-o", self.out("out"), "-j", "2",
                 "--report", self.out("reports"), "-q")
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -234,13 +241,17 @@ class TrimTest(unittest.TestCase):
         proc = subprocess.Popen([STILLFRAME, "trim", clip, "-o", out,
                                  "--report", report], stderr=subprocess.PIPE,
                                 text=True)
-        time.sleep(2)
+        # Interrupt once the output is being written.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and not (
+                os.path.exists(out) and os.path.getsize(out) > 50000):
+            time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         self.assertEqual(proc.returncode, 130, err)
         p = probe(out)
         self.assertGreater(p["frames"], 0)
-        rep = json.load(open(report))
+        rep = load_json(report)
         self.assertTrue(rep["interrupted"])
         self.assertLess(rep["frames_in"], 120 * 30)
 
@@ -280,7 +291,8 @@ class ErrorTest(unittest.TestCase):
 
     def test_not_a_video(self):
         bogus = os.path.join(self.tmp, "text.mp4")
-        open(bogus, "w").write("hello, I am not a video\n" * 100)
+        with open(bogus, "w") as f:
+            f.write("hello, I am not a video\n" * 100)
         out = os.path.join(self.tmp, "o.mp4")
         r = self.check(["trim", bogus, "-o", out], 1, "not a video")
         self.assertFalse(os.path.exists(out), "a half-written output is left")
@@ -305,9 +317,11 @@ class ErrorTest(unittest.TestCase):
 
     def test_outputs(self):
         out = os.path.join(self.tmp, "exists.mp4")
-        open(out, "w").write("mine")
+        with open(out, "w") as f:
+            f.write("mine")
         self.check(["trim", short_clip(), "-o", out], 1, "--force")
-        self.assertEqual(open(out).read(), "mine")
+        with open(out) as f:
+            self.assertEqual(f.read(), "mine")
         self.check(["trim", short_clip(), "-o",
                     os.path.join(self.tmp, "x.avi")], 1, "unknown container")
         locked = os.path.join(self.tmp, "ro")
