@@ -51,6 +51,11 @@ class Clips:
         return path
 
 
+def tearDownModule():
+    if Clips.dir:
+        shutil.rmtree(Clips.dir, ignore_errors=True)
+
+
 def many_events_clip():
     # 22 events 0.6 s long, 5 s apart: every static gap is cut.
     spans = ",".join(f"{3 + 5 * i}-{3.6 + 5 * i}" for i in range(22))
