@@ -489,6 +489,19 @@ link_audio (Job *job, GstPad *pad)
   job->has_audio = true;
 }
 
+/* A new pad's media type ("video/x-h264", "audio/x-raw", ...). */
+std::string
+media_type (GstPad *pad)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
+  std::string name = gst_caps_is_empty (caps) ? "" :
+      gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  gst_caps_unref (caps);
+  return name;
+}
+
 /* A stream that is not kept still needs a sink. */
 void
 link_to_discard (GstBin *bin, GstPad *pad)
@@ -516,11 +529,8 @@ void
 on_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
   Job *job = (Job *) data;
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, NULL);
-  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
-          0));
+  const std::string media = media_type (pad);
+  const gchar *name = media.c_str ();
   GstBin *bin = GST_BIN (job->pipeline);
   try {
     if (g_str_has_prefix (name, "video/") && !job->has_video) {
@@ -540,7 +550,6 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
   } catch (const std::exception &e) {
     fail_from_streaming (job, e);
   }
-  gst_caps_unref (caps);
 }
 
 
@@ -819,17 +828,11 @@ add_copy_branch (Job *job, GstPad *pad, bool video)
   g_object_set (sink, "sync", FALSE, "emit-signals", FALSE, NULL);
   /* Matroska and others give H.264/H.265 without decoding timestamps. */
   GstElement *timestamper = nullptr;
-  if (video) {
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    const gchar *codec = caps ? gst_structure_get_name
-        (gst_caps_get_structure (caps, 0)) : "";
-    if (g_str_equal (codec, "video/x-h264"))
-      timestamper = make ("h264timestamper");
-    else if (g_str_equal (codec, "video/x-h265"))
-      timestamper = make ("h265timestamper");
-    if (caps)
-      gst_caps_unref (caps);
-  }
+  const std::string codec = video ? media_type (pad) : "";
+  if (codec == "video/x-h264")
+    timestamper = make ("h264timestamper");
+  else if (codec == "video/x-h265")
+    timestamper = make ("h265timestamper");
   GstAppSinkCallbacks callbacks = { };
   if (video) {
     callbacks.eos = on_video_packets_end;
@@ -877,11 +880,8 @@ void
 on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
   Job *job = (Job *) data;
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, NULL);
-  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
-          0));
+  const std::string media = media_type (pad);
+  const gchar *name = media.c_str ();
   GstBin *bin = GST_BIN (job->pipeline);
   try {
     GstElement *head = nullptr;
@@ -933,7 +933,6 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
   } catch (const std::exception &e) {
     fail_from_streaming (job, e);
   }
-  gst_caps_unref (caps);
 }
 
 void

@@ -457,7 +457,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
    * background pixel of its neighbourhood: a shaking camera or codec jitter
    * moves edges and specks by a pixel or two without anything having moved.
    * Frame-to-frame changes (flicker) show where something is active. */
-  const cv::Mat kernel = cv::getStructuringElement (cv::MORPH_RECT,
+  static const cv::Mat kernel = cv::getStructuringElement (cv::MORPH_RECT,
       cv::Size (2 * kJitterRadius + 1, 2 * kJitterRadius + 1));
   cv::erode (s.background, s.background_low, kernel, cv::Point (-1, -1), 1,
       cv::BORDER_REPLICATE);
@@ -528,7 +528,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     result.box = PixelRect { x0, y0, x1 - x0, y1 - y0 };
   }
 
-  const cv::Mat activity_kernel = cv::getStructuringElement (cv::MORPH_RECT,
+  static const cv::Mat activity_kernel = cv::getStructuringElement
+      (cv::MORPH_RECT,
       cv::Size (2 * kActivityRadius + 1, 2 * kActivityRadius + 1));
   cv::dilate (s.flicker, s.active, activity_kernel);
 
@@ -560,7 +561,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
       }
     }
   }
-  s.current.copyTo (s.previous);
+  /* The next frame's blur overwrites `current`: swapping saves a copy. */
+  cv::swap (s.current, s.previous);
   return result;
 }
 

@@ -5,6 +5,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "busutil.h"
+
 #include <string>
 #include <vector>
 
@@ -294,23 +296,10 @@ GST_START_TEST (test_original_sends_gaps)
 
 GST_END_TEST;
 
-static GstMessage *
-pop_element_message (GstBus * bus, const gchar * name)
-{
-  GstMessage *msg;
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    if (gst_message_has_name (msg, name))
-      return msg;
-    gst_message_unref (msg);
-  }
-  return NULL;
-}
-
 GST_START_TEST (test_cut_messages_and_summary)
 {
   GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
+  GstBus *bus = attach_bus (h);
   push_pattern (h, pattern ({{'M', 5}, {'.', 40}, {'M', 5}, {'.', 60}}));
   gst_harness_push_event (h, gst_event_new_eos ());
 
@@ -346,8 +335,7 @@ GST_START_TEST (test_cut_messages_and_summary)
   fail_unless_equals_uint64 (duration_out, pts_of (5) + pts_of (50) -
       pts_of (45));
   gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  detach_bus (h, bus);
   gst_harness_teardown (h);
 }
 
@@ -356,8 +344,7 @@ GST_END_TEST;
 GST_START_TEST (test_latency)
 {
   GstHarness *h = setup_cut ("original", 2 * GST_SECOND, 500 * MS, 0);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
+  GstBus *bus = attach_bus (h);
   gst_harness_set_upstream_latency (h, 40 * MS);
   fail_unless_equals_clocktime (gst_harness_query_latency (h),
       40 * MS + 2 * GST_SECOND);
@@ -373,8 +360,7 @@ GST_START_TEST (test_latency)
   /* No message when the hold time does not change. */
   g_object_set (h->element, "post-roll", GST_SECOND, NULL);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY) == NULL);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  detach_bus (h, bus);
   gst_harness_teardown (h);
 }
 

@@ -4,6 +4,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "busutil.h"
+
 #include <cstring>
 #include <initializer_list>
 
@@ -239,24 +241,11 @@ GST_START_TEST (test_honours_strides)
 
 GST_END_TEST;
 
-static GstMessage *
-pop_element_message (GstBus * bus, const gchar * name)
-{
-  GstMessage *msg;
-  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
-    if (gst_message_has_name (msg, name))
-      return msg;
-    gst_message_unref (msg);
-  }
-  return NULL;
-}
-
 GST_START_TEST (test_messages_on_start_and_stop)
 {
   GstVideoInfo info;
   GstHarness *h = setup_detect ("I420", &info);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
+  GstBus *bus = attach_bus (h);
 
   int i = 0;
   for (; i < 5; i++)
@@ -302,8 +291,7 @@ GST_START_TEST (test_messages_on_start_and_stop)
             make_frame (&info, 10 + 8 * (i - 15), 40, 20, i)));
   fail_unless (pop_element_message (bus, "stillframe-motion") == NULL);
 
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  detach_bus (h, bus);
   gst_harness_teardown (h);
 }
 
@@ -350,8 +338,7 @@ GST_START_TEST (test_bad_regions_are_an_error)
 {
   GstVideoInfo info;
   GstHarness *h = setup_detect ("I420", &info);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
+  GstBus *bus = attach_bus (h);
   g_object_set (h->element, "regions", "1,2,3", NULL);
   fail_unless_equals_int (gst_harness_push (h, make_frame (&info, 0, 0, 0,
               0)), GST_FLOW_ERROR);
@@ -365,8 +352,7 @@ GST_START_TEST (test_bad_regions_are_an_error)
       error->message);
   g_error_free (error);
   gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  detach_bus (h, bus);
   gst_harness_teardown (h);
 }
 
@@ -375,8 +361,7 @@ GST_END_TEST;
 GST_START_TEST (test_unsupported_format_is_named)
 {
   GstHarness *h = gst_harness_new ("stillframedetect");
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (h->element, bus);
+  GstBus *bus = attach_bus (h);
   gst_harness_set_src_caps_str (h,
       "video/x-raw,format=I420_10LE,width=64,height=48,framerate=30/1");
   GstBuffer *buffer = gst_buffer_new_allocate (NULL, 64 * 48 * 3, NULL);
@@ -391,8 +376,7 @@ GST_START_TEST (test_unsupported_format_is_named)
   fail_unless (strstr (error->message, "videoconvert") != NULL);
   g_error_free (error);
   gst_message_unref (msg);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
+  detach_bus (h, bus);
   gst_harness_teardown (h);
 }
 
