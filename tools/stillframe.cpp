@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -31,6 +32,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -40,6 +42,8 @@ enum ExitCode {
   EXIT_DONE = 0,
   EXIT_BAD_INPUT = 1,
   EXIT_RUNTIME = 2,
+  /* An output was written but part of the input could not be read. */
+  EXIT_DAMAGED_INPUT = 3,
   EXIT_INTERRUPTED = 130,
 };
 
@@ -173,8 +177,13 @@ struct CopyGate {
 struct Job {
   const Options *options = nullptr;
   std::string input, output;
+  /* The file being written: a hidden name beside the output, renamed to it
+   * once complete, so that no half-written file ever has the output's name
+   * and an existing output survives a failed --force run. */
+  std::string partial;
   GstElement *pipeline = nullptr;
   GstElement *cut = nullptr, *mux = nullptr;
+  GstElement *decode = nullptr;         /* not in --copy mode */
   guint bus_watch = 0;
   bool has_video = false, has_audio = false, output_started = false;
   bool finished = false, interrupted = false;
@@ -182,6 +191,11 @@ struct Job {
   std::string error;
   std::vector<std::string> notes;
   std::vector<std::string> files;       /* written, for --split */
+  /* Part of the input was missing or unreadable; what was read is kept. */
+  bool damaged = false;
+  GstClockTime declared_duration = GST_CLOCK_TIME_NONE;
+  guint warnings = 0;
+  guint finish_timer = 0;
 
   /* From the detect probe (streaming thread) and bus (main thread). */
   GMutex lock;
@@ -944,10 +958,40 @@ on_no_more_pads (GstElement *, gpointer data)
         ("no video stream"), (NULL));
 }
 
+/* A new hidden file beside `output`: on the same filesystem, so that the
+ * final rename is atomic. */
+std::string
+make_partial (const std::string &output)
+{
+  gchar *dir = g_path_get_dirname (output.c_str ());
+  gchar *base = g_path_get_basename (output.c_str ());
+  gchar *path = g_strdup_printf ("%s/.%s.stillframe-XXXXXX", dir, base);
+  const int fd = g_mkstemp (path);
+  const int error = errno;
+  std::string result = path;
+  g_free (path);
+  g_free (base);
+  if (fd < 0) {
+    std::string message = std::string ("cannot write in ") + dir + ": " +
+        g_strerror (error);
+    g_free (dir);
+    throw std::runtime_error (message);
+  }
+  g_free (dir);
+  /* As any new file would be, not mkstemp's owner-only mode. */
+  const mode_t mask = umask (0);
+  umask (mask);
+  fchmod (fd, 0666 & ~mask);
+  close (fd);
+  return result;
+}
+
 void
 build_pipeline (Job *job)
 {
   const Options &o = *job->options;
+  if (o.trim && !o.split)
+    job->partial = make_partial (job->output);
   job->pipeline = gst_pipeline_new ("stillframe");
   GstBin *bin = GST_BIN (job->pipeline);
 
@@ -963,6 +1007,7 @@ build_pipeline (Job *job)
         job);
   }
   GstElement *decode = o.copy ? nullptr : make ("uridecodebin", "decode");
+  job->decode = decode;
   gchar *uri = gst_filename_to_uri (job->input.c_str (), NULL);
   GstCaps *raw = gst_caps_from_string (o.trim ?
       "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
@@ -1013,7 +1058,7 @@ build_pipeline (Job *job)
       GstElement *file = make ("filesink");
       /* Its data only flows once the appsinks run, in PLAYING: it must not
        * hold the pipeline in preroll. */
-      g_object_set (file, "location", job->output.c_str (), "async", FALSE,
+      g_object_set (file, "location", job->partial.c_str (), "async", FALSE,
           NULL);
       add_chain (bin, {job->mux, file});
     }
@@ -1048,7 +1093,7 @@ build_pipeline (Job *job)
   }
   job->mux = make (muxer_for (job->output));
   GstElement *sink = make ("filesink");
-  g_object_set (sink, "location", job->output.c_str (), NULL);
+  g_object_set (sink, "location", job->partial.c_str (), NULL);
   gst_bin_add_many (bin, job->mux, sink, NULL);
   if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
     throw std::runtime_error ("the muxer takes no H.264 video");
@@ -1131,6 +1176,7 @@ write_report (Job *job, const std::string &path)
       first = false;
     }
   j << "},\n  \"interrupted\": " << (job->interrupted ? "true" : "false") <<
+      ",\n  \"damaged_input\": " << (job->damaged ? "true" : "false") <<
       ",\n  \"notes\": [";
   for (size_t i = 0; i < job->notes.size (); i++)
     j << (i ? ", " : "") << "\"" << json_escape (job->notes[i]) << "\"";
@@ -1205,6 +1251,52 @@ print_progress (Job *job, bool final_line)
     g_printerr ("%s\n", line);
 }
 
+/* Removes whatever was written for this job. */
+static void
+discard_output (Job *job)
+{
+  if (!job->partial.empty ())
+    g_unlink (job->partial.c_str ());
+  for (const std::string &file : job->files)
+    g_unlink (file.c_str ());
+  job->files.clear ();
+  job->output_started = false;
+}
+
+/* Gives the finished file the output's name (replacing an older one only
+ * now, with --force). */
+static void
+commit_output (Job *job)
+{
+  if (job->partial.empty ())
+    return;
+  if (g_rename (job->partial.c_str (), job->output.c_str ()) != 0) {
+    job->error = "cannot write " + job->output + ": " + g_strerror (errno);
+    job->status = EXIT_RUNTIME;
+    discard_output (job);
+  }
+}
+
+/* Notes what was found wrong with the input at its end: a file that stops
+ * well before the duration it declares was cut short. */
+static void
+check_input_complete (Job *job)
+{
+  g_mutex_lock (&job->lock);
+  const GstClockTime read = GST_CLOCK_TIME_IS_VALID (job->first_pts) ?
+      job->last_end - job->first_pts : 0;
+  g_mutex_unlock (&job->lock);
+  if (GST_CLOCK_TIME_IS_VALID (job->declared_duration)
+      && read + GST_SECOND < job->declared_duration) {
+    job->damaged = true;
+    job->notes.push_back ("the input ends at " +
+        clock_string (to_seconds (read)) + " of the " +
+        clock_string (to_seconds (job->declared_duration)) +
+        " it declares: the rest is missing or unreadable (a truncated "
+        "file?)");
+  }
+}
+
 static void
 finish_job (Job *job)
 {
@@ -1214,6 +1306,9 @@ finish_job (Job *job)
   if (job->bus_watch)
     g_source_remove (job->bus_watch);
   job->bus_watch = 0;
+  if (job->finish_timer)
+    g_source_remove (job->finish_timer);
+  job->finish_timer = 0;
   if (job->gate)
     job->gate->stop ();
   gst_element_set_state (job->pipeline, GST_STATE_NULL);
@@ -1223,7 +1318,23 @@ finish_job (Job *job)
   }
 
   const Options &o = *job->options;
-  if (job->status == EXIT_DONE || job->interrupted) {
+  if (job->status == EXIT_DONE && !job->interrupted)
+    check_input_complete (job);
+  if (job->status == EXIT_DONE && job->damaged)
+    job->status = EXIT_DAMAGED_INPUT;
+  if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT)
+    commit_output (job);
+  else
+    discard_output (job);
+
+  if (job->status == EXIT_DAMAGED_INPUT) {
+    if (app.tty)
+      g_printerr ("\r%-78s\r", "");
+    g_printerr ("stillframe: %s: damaged input, kept what could be read: "
+        "%s\n", job->input.c_str (), job->notes.empty () ? "" :
+        job->notes.back ().c_str ());
+  }
+  if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
     if (!o.quiet) {
       if (app.tty)
         g_printerr ("\r%-78s\r", "");
@@ -1237,12 +1348,6 @@ finish_job (Job *job)
       g_printerr ("\r%-78s\r", "");
     g_printerr ("stillframe: %s: %s\n", job->input.c_str (),
         job->error.c_str ());
-    /* Nothing of the input could be used: no output file is left. */
-    if (o.trim && job->frames_out == 0 && !job->output.empty ()) {
-      g_unlink (job->output.c_str ());
-      for (const std::string &file : job->files)
-        g_unlink (file.c_str ());
-    }
   }
   if (!o.trim && !o.quiet && job->status == EXIT_DONE) {
     std::printf ("%s\n| event | start | end | duration | peak score |\n"
@@ -1268,6 +1373,45 @@ finish_job (Job *job)
 }
 
 static gboolean
+on_end_timeout (gpointer data)
+{
+  Job *job = (Job *) data;
+  job->finish_timer = 0;
+  job->error += " (and what was read could not be finished in time)";
+  job->status = EXIT_RUNTIME;
+  finish_job (job);
+  start_next ();
+  return G_SOURCE_REMOVE;
+}
+
+/* The input broke off after some frames: what was read goes to the output,
+ * finished as at the end of the input. */
+static void
+end_input_early (Job *job)
+{
+  GstIterator *pads = gst_element_iterate_sink_pads (job->cut);
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (pads, &item) == GST_ITERATOR_OK) {
+    gst_pad_send_event (GST_PAD (g_value_get_object (&item)),
+        gst_event_new_eos ());
+    g_value_reset (&item);
+  }
+  gst_iterator_free (pads);
+  /* Streams that are discarded end too, or the pipeline never ends. */
+  GstIterator *sinks = gst_bin_iterate_sinks (GST_BIN (job->pipeline));
+  while (gst_iterator_next (sinks, &item) == GST_ITERATOR_OK) {
+    GstElement *sink = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *factory = gst_element_get_factory (sink);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "fakesink"))
+      gst_element_send_event (sink, gst_event_new_eos ());
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (sinks);
+  job->finish_timer = g_timeout_add_seconds (30, on_end_timeout, job);
+}
+
+static gboolean
 on_bus (GstBus *, GstMessage *msg, gpointer data)
 {
   Job *job = (Job *) data;
@@ -1275,18 +1419,53 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
     case GST_MESSAGE_EOS:
       job->status = EXIT_DONE;
       break;
+    case GST_MESSAGE_WARNING:{
+      /* Decoders and demuxers warn about data they had to skip. */
+      GError *error = NULL;
+      gst_message_parse_warning (msg, &error, NULL);
+      constexpr guint kMaxWarningNotes = 10;
+      if (++job->warnings <= kMaxWarningNotes) {
+        gchar *from = gst_object_get_name (GST_MESSAGE_SRC (msg));
+        job->notes.push_back (std::string (from) + ": " + error->message);
+        g_free (from);
+      }
+      g_error_free (error);
+      return TRUE;
+    }
     case GST_MESSAGE_ERROR:{
       GError *error = NULL;
       gchar *debug = NULL;
       gst_message_parse_error (msg, &error, &debug);
       g_mutex_lock (&job->lock);
       const bool nothing_read = job->frames_seen == 0;
+      const GstClockTime read_until = job->last_end;
+      g_mutex_unlock (&job->lock);
+      if (!nothing_read && job->decode
+          && gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
+              GST_OBJECT (job->decode))) {
+        if (!job->finish_timer) {
+          job->damaged = true;
+          job->notes.push_back ("reading stopped at " +
+              clock_string (to_seconds (read_until)) + ": " + error->message);
+          end_input_early (job);
+        }
+        g_error_free (error);
+        g_free (debug);
+        return TRUE;
+      }
+      const bool writing = error->domain == GST_RESOURCE_ERROR
+          && (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT
+          || error->code == GST_RESOURCE_ERROR_WRITE
+          || error->code == GST_RESOURCE_ERROR_OPEN_WRITE
+          || error->code == GST_RESOURCE_ERROR_CLOSE);
+      g_mutex_lock (&job->lock);
       if (job->error.empty ())
-        job->error = nothing_read && !g_str_equal (error->message,
+        job->error = writing ? "cannot write " + job->output + ": " +
+            error->message : nothing_read && !g_str_equal (error->message,
             "no video stream") ? std::string ("not a video that can be "
             "read: ") + error->message : std::string (error->message);
       g_mutex_unlock (&job->lock);
-      job->status = nothing_read ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+      job->status = nothing_read && !writing ? EXIT_BAD_INPUT : EXIT_RUNTIME;
       g_error_free (error);
       g_free (debug);
       break;
@@ -1332,6 +1511,12 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
           break;
         }
         job->output_started |= state >= GST_STATE_PAUSED;
+        gint64 duration;
+        if (state == GST_STATE_PLAYING && job->decode
+            && !GST_CLOCK_TIME_IS_VALID (job->declared_duration)
+            && gst_element_query_duration (job->pipeline, GST_FORMAT_TIME,
+                &duration) && duration > 0)
+          job->declared_duration = duration;
       }
       return TRUE;
     default:
@@ -1415,8 +1600,7 @@ abort_all ()
     job->error = "aborted";
     job->status = EXIT_INTERRUPTED;
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
-    if (job->options->trim)
-      g_unlink (job->output.c_str ());
+    discard_output (job.get ());
     job->finished = true;
   }
   g_main_loop_quit (app.loop);
@@ -1452,8 +1636,6 @@ on_signal (gpointer)
       job->status = EXIT_INTERRUPTED;
       job->error = "interrupted before any frame";
       gst_element_set_state (job->pipeline, GST_STATE_NULL);
-      if (job->options->trim)
-        g_unlink (job->output.c_str ());
       finish_job (job.get ());
       continue;
     }
@@ -1688,7 +1870,9 @@ plan_jobs (Options &o)
           "overwrite)";
     else if (o.trim) {
       gchar *dir = g_path_get_dirname (job->output.c_str ());
-      if (access (dir, W_OK) != 0)
+      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+        problem = "output folder " + std::string (dir) + " does not exist";
+      else if (access (dir, W_OK) != 0)
         problem = "output folder " + std::string (dir) + " is not writable";
       g_free (dir);
     }
@@ -1733,7 +1917,10 @@ main (int argc, char **argv)
 
   bool interrupted = app.interrupts > 0;
   for (auto &job : app.done) {
-    if (job->status == EXIT_BAD_INPUT && status == EXIT_DONE)
+    if (job->status == EXIT_DAMAGED_INPUT && status == EXIT_DONE)
+      status = EXIT_DAMAGED_INPUT;
+    if (job->status == EXIT_BAD_INPUT && (status == EXIT_DONE
+            || status == EXIT_DAMAGED_INPUT))
       status = EXIT_BAD_INPUT;
     if (job->status == EXIT_RUNTIME)
       status = EXIT_RUNTIME;

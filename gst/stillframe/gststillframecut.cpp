@@ -608,6 +608,39 @@ detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
   return copy;
 }
 
+/* A frame without a timestamp, or one that starts before the previous
+ * frame ended (a corrupt file, a confused decoder), is moved to the end of
+ * the previous frame: muxers reject both, and the cut needs a timeline that
+ * only goes forward. */
+static GstBuffer *
+place_on_timeline (GstStillframeCut * self, GstBuffer * buffer,
+    GstClockTime duration, GstClockTime * running_time)
+{
+  StreamState & state = self->state;
+  GstClockTime time = gst_segment_to_running_time (&state.segment,
+      GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  const gboolean backwards = GST_CLOCK_TIME_IS_VALID (time)
+      && GST_CLOCK_TIME_IS_VALID (state.last_end)
+      && time + half_frame (duration) < state.last_end;
+  if (GST_CLOCK_TIME_IS_VALID (time) && !backwards) {
+    *running_time = time;
+    return buffer;
+  }
+  time = GST_CLOCK_TIME_IS_VALID (state.last_end) ? state.last_end :
+      gst_segment_to_running_time (&state.segment, GST_FORMAT_TIME,
+      state.segment.start);
+  const GstClockTime pts = gst_segment_position_from_running_time
+      (&state.segment, GST_FORMAT_TIME, time);
+  GST_WARNING_OBJECT (self, "frame %" GST_TIME_FORMAT " %s: placed at %"
+      GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buffer)),
+      backwards ? "goes backwards" : "has no timestamp", GST_TIME_ARGS (pts));
+  buffer = gst_buffer_make_writable (buffer);
+  GST_BUFFER_PTS (buffer) = pts;
+  GST_BUFFER_DTS (buffer) = GST_CLOCK_TIME_NONE;
+  *running_time = GST_CLOCK_TIME_IS_VALID (pts) ? time : GST_CLOCK_TIME_NONE;
+  return buffer;
+}
+
 static GstFlowReturn decide_frame (GstStillframeCut * self,
     const Settings & settings, GstBuffer * buffer, GstClockTime running_time,
     GstClockTime duration, GstClockTime end, gboolean motion);
@@ -620,12 +653,11 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
   StreamState & state = self->state;
   const Settings settings = get_settings (self);
 
-  const GstClockTime pts = GST_BUFFER_PTS (buffer);
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   if (!GST_CLOCK_TIME_IS_VALID (duration))
     duration = state.frame_duration;
-  const GstClockTime running_time =
-      gst_segment_to_running_time (&state.segment, GST_FORMAT_TIME, pts);
+  GstClockTime running_time;
+  buffer = place_on_timeline (self, buffer, duration, &running_time);
 
   state.frames_in++;
   if (GST_CLOCK_TIME_IS_VALID (duration))
@@ -896,6 +928,58 @@ push_audio_segment_if_needed (AudioStream * stream, const Settings & settings)
 
 /* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
  * once the video has decided the time it covers. */
+/* Audio without a timestamp continues where the previous buffer ended;
+ * samples that overlap what was already consumed are dropped. Returns NULL
+ * when nothing of the buffer is left. */
+static GstBuffer *
+place_audio_on_timeline (GstStillframeCut * self, AudioStream * stream,
+    GstBuffer * buffer, GstClockTime * start)
+{
+  const gint rate = GST_AUDIO_INFO_RATE (&stream->info);
+  const gint bpf = GST_AUDIO_INFO_BPF (&stream->info);
+  g_mutex_lock (&self->timeline_lock);
+  const GstClockTime consumed = stream->position;
+  g_mutex_unlock (&self->timeline_lock);
+
+  *start = gst_segment_to_running_time (&stream->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buffer));
+  if (!GST_CLOCK_TIME_IS_VALID (*start)) {
+    const GstClockTime pts = gst_segment_position_from_running_time
+        (&stream->segment, GST_FORMAT_TIME, consumed);
+    GST_WARNING_OBJECT (self, "audio without a timestamp: placed at %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (pts));
+    if (!GST_CLOCK_TIME_IS_VALID (pts)) {
+      gst_buffer_unref (buffer);
+      return NULL;
+    }
+    buffer = gst_buffer_make_writable (buffer);
+    GST_BUFFER_PTS (buffer) = pts;
+    *start = consumed;
+    return buffer;
+  }
+  if (*start >= consumed)
+    return buffer;
+  const guint64 samples = gst_buffer_get_size (buffer) / bpf;
+  const guint64 overlap = gst_util_uint64_scale_int_round (consumed - *start,
+      rate, GST_SECOND);
+  if (overlap == 0)
+    return buffer;
+  GST_WARNING_OBJECT (self, "audio at %" GST_TIME_FORMAT " goes back %"
+      G_GUINT64_FORMAT " samples: dropped those", GST_TIME_ARGS (*start),
+      overlap);
+  if (overlap >= samples) {
+    gst_buffer_unref (buffer);
+    return NULL;
+  }
+  const GstClockTime skipped = gst_util_uint64_scale_int (overlap,
+      GST_SECOND, rate);
+  buffer = gst_audio_buffer_truncate (buffer, bpf, overlap, -1);
+  buffer = gst_buffer_make_writable (buffer);
+  GST_BUFFER_PTS (buffer) += skipped;
+  *start += skipped;
+  return buffer;
+}
+
 static GstFlowReturn
 gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
@@ -919,11 +1003,11 @@ gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
     gst_buffer_unref (buffer);
     return ret;
   }
+  GstClockTime start;
+  buffer = place_audio_on_timeline (self, stream, buffer, &start);
+  if (!buffer)
+    return GST_FLOW_OK;
   const GstClockTime pts = GST_BUFFER_PTS (buffer);
-  const GstClockTime start = gst_segment_to_running_time (&stream->segment,
-      GST_FORMAT_TIME, pts);
-  if (!GST_CLOCK_TIME_IS_VALID (start))
-    return gst_pad_push (stream->srcpad, buffer);
   const guint64 samples = gst_buffer_get_size (buffer) / bpf;
   const GstClockTime end = start + gst_util_uint64_scale_int (samples,
       GST_SECOND, rate);

@@ -56,6 +56,32 @@ def tearDownModule():
         shutil.rmtree(Clips.dir, ignore_errors=True)
 
 
+def partial_files(folder):
+    """What a run is writing in `folder`: hidden, renamed when complete."""
+    return [n for n in os.listdir(folder) if ".stillframe-" in n]
+
+
+def long_clip():
+    return Clips.get("long.mkv", "--width", "640", "--height", "360",
+                     "--duration", "120", "--noise", "2", "--sync-marks",
+                     "--motion", ",".join(f"{i}-{i + 1}"
+                                          for i in range(2, 120, 4)))
+
+
+def start_and_wait_for_output(args, folder):
+    """Starts the CLI; returns once its output is being written."""
+    proc = subprocess.Popen([STILLFRAME, *args], stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        written = [os.path.getsize(os.path.join(folder, n))
+                   for n in partial_files(folder)]
+        if written and written[0] > 50000:
+            break
+        time.sleep(0.05)
+    return proc
+
+
 def many_events_clip():
     # 22 events 0.6 s long, 5 s apart: every static gap is cut.
     spans = ",".join(f"{3 + 5 * i}-{3.6 + 5 * i}" for i in range(22))
@@ -238,19 +264,11 @@ class TrimTest(unittest.TestCase):
         self.assertIn("kept", r.stderr)
 
     def test_sigint_finishes_a_playable_file(self):
-        clip = Clips.get("long.mkv", "--width", "640", "--height", "360",
-                         "--duration", "120", "--noise", "2", "--sync-marks",
-                         "--motion", ",".join(f"{i}-{i + 1}"
-                                              for i in range(2, 120, 4)))
         out, report = self.out("i.mp4"), self.out("i.json")
-        proc = subprocess.Popen([STILLFRAME, "trim", clip, "-o", out,
-                                 "--report", report], stderr=subprocess.PIPE,
-                                text=True)
-        # Interrupt once the output is being written.
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None and not (
-                os.path.exists(out) and os.path.getsize(out) > 50000):
-            time.sleep(0.1)
+        proc = start_and_wait_for_output(
+            ["trim", long_clip(), "-o", out, "--report", report], self.tmp)
+        self.assertIsNone(proc.poll(), "finished before it was interrupted")
+        self.assertFalse(os.path.exists(out), "unfinished output has its name")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=120)
         self.assertEqual(proc.returncode, 130, err)
@@ -259,6 +277,23 @@ class TrimTest(unittest.TestCase):
         rep = load_json(report)
         self.assertTrue(rep["interrupted"])
         self.assertLess(rep["frames_in"], 120 * 30)
+        self.assertEqual(partial_files(self.tmp), [])
+
+    def test_second_sigint_aborts_and_leaves_nothing(self):
+        out = self.out("a.mp4")
+        with open(out, "w") as f:
+            f.write("mine")
+        proc = start_and_wait_for_output(
+            ["trim", long_clip(), "-o", out, "--force"], self.tmp)
+        self.assertIsNone(proc.poll(), "finished before it was interrupted")
+        # Two different signals: two of one kind may arrive as one.
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertEqual(partial_files(self.tmp), [])
+        with open(out) as f:
+            self.assertEqual(f.read(), "mine", "--force lost the old output")
 
 
 class ErrorTest(unittest.TestCase):
@@ -268,15 +303,138 @@ class ErrorTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def check(self, args, code, message, env=None, lines=1):
-        r = run(STILLFRAME, *args, env=env)
+    def check(self, args, code, message, env=None, lines=1, wrapper=()):
+        r = run(*wrapper, STILLFRAME, *args, env=env)
         self.assertEqual(r.returncode, code, r.stderr)
         self.assertIn(message, r.stderr)
         if lines:
             self.assertEqual(len(r.stderr.strip().splitlines()), lines,
                              r.stderr)
-        self.assertNotIn("CRITICAL", r.stderr)
+        for crash in ("CRITICAL", "Segmentation", "Traceback", "Aborted"):
+            self.assertNotIn(crash, r.stderr)
+        self.assertEqual(partial_files(self.tmp), [])
         return r
+
+    def write_broken(self, name, data):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    @staticmethod
+    def mkv_bytes():
+        """A Matroska clip (it declares its duration in its header)."""
+        clip = Clips.get("whole.mkv", "--width", "320", "--height", "240",
+                         "--duration", "12", "--noise", "2", "--sync-marks",
+                         "--motion", "2-3,8-9")
+        with open(clip, "rb") as f:
+            return f.read()
+
+    def test_empty_file(self):
+        empty = os.path.join(self.tmp, "empty.mp4")
+        open(empty, "w").close()
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", empty, "-o", out], 1, "not a video")
+        self.assertFalse(os.path.exists(out))
+
+    def test_truncated_mp4_without_index(self):
+        # MP4 as GStreamer and cameras write it: the index (moov) comes last,
+        # so a file cut short cannot be read at all.
+        with open(short_clip(), "rb") as f:
+            cut = self.write_broken("cut.mp4", f.read()[:100000])
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", cut, "-o", out], 1, "not a video")
+        self.assertFalse(os.path.exists(out))
+
+    def test_truncated_file_keeps_what_can_be_read(self):
+        data = self.mkv_bytes()
+        cut = self.write_broken("cut.mkv", data[:len(data) // 2])
+        out, report = (os.path.join(self.tmp, "o.mp4"),
+                       os.path.join(self.tmp, "r.json"))
+        self.check(["trim", cut, "-o", out, "--report", report, "-q"], 3,
+                   "damaged input")
+        rep = load_json(report)
+        self.assertTrue(rep["damaged_input"])
+        self.assertIn("truncated", " ".join(rep["notes"]))
+        p = probe(out)
+        self.assertEqual(p["frames"], rep["frames_out"])
+        self.assertGreater(p["frames"], 30)
+        # The event at 2-3 s is in the readable half.
+        self.assertEqual(len(p["video_marks"]), 1, p)
+
+    def test_corrupted_bytes(self):
+        # Random bytes over the frames (not the header): whatever decodes is
+        # trimmed, the output plays, and nothing crashes.
+        import random
+        data = self.mkv_bytes()
+        for seed in range(4):
+            rng = random.Random(seed)
+            broken = bytearray(data)
+            for _ in range(500):
+                broken[rng.randrange(4000, len(broken))] = rng.randrange(256)
+            path = self.write_broken(f"corrupt{seed}.mkv", broken)
+            out = os.path.join(self.tmp, f"o{seed}.mp4")
+            r = run(STILLFRAME, "trim", path, "-o", out, "-q", timeout=120)
+            self.assertIn(r.returncode, (0, 1, 3), r.stderr)
+            self.assertNotIn("CRITICAL", r.stderr)
+            self.assertEqual(partial_files(self.tmp), [])
+            if r.returncode == 1:
+                self.assertIn("not a video", r.stderr)
+                self.assertFalse(os.path.exists(out))
+            else:
+                self.assertGreater(probe(out)["frames"], 0)
+
+    def test_unsupported_codec(self):
+        data = self.mkv_bytes()
+        codec = b"V_MPEG4/ISO/AVC"
+        self.assertIn(codec, data)
+        path = self.write_broken("odd.mkv", data.replace(
+            codec, b"V_MPEG4/ISO/XYZ"))
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", path, "-o", out], 1, "no GStreamer plugin for")
+        self.assertFalse(os.path.exists(out))
+
+    def test_batch_goes_on_after_a_bad_file(self):
+        folder = os.path.join(self.tmp, "in")
+        os.mkdir(folder)
+        with open(os.path.join(folder, "a-broken.mp4"), "w") as f:
+            f.write("not a video\n")
+        shutil.copy(short_clip(), os.path.join(folder, "b-good.mp4"))
+        outdir = os.path.join(self.tmp, "out")
+        r = run(STILLFRAME, "trim", folder, "-o", outdir, "-q")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("a-broken.mp4: not a video", r.stderr)
+        self.assertEqual(sorted(os.listdir(outdir)), ["b-good.mp4"])
+        self.assertGreater(probe(os.path.join(outdir, "b-good.mp4"))["frames"],
+                           0)
+
+    def in_small_filesystem(self, size, read_only=False):
+        """A command prefix running the CLI with a tmpfs of `size` mounted on
+        a folder (private mount namespace, no root needed); skips where the
+        system allows no user namespaces."""
+        mount = os.path.join(self.tmp, "mnt")
+        os.makedirs(mount, exist_ok=True)
+        options = f"size={size}" + (",ro" if read_only else "")
+        script = (f"mount -t tmpfs -o {options} tmpfs {mount} && "
+                  f"exec \"$@\"")
+        prefix = ("unshare", "--user", "--map-root-user", "--mount", "sh",
+                  "-c", script, "sh")
+        probe_run = run(*prefix, "true")
+        if probe_run.returncode != 0:
+            self.skipTest("cannot mount a private tmpfs: "
+                          + probe_run.stderr.strip())
+        return prefix, mount
+
+    def test_disk_full_leaves_nothing(self):
+        wrapper, mount = self.in_small_filesystem("16k")
+        out = os.path.join(mount, "o.mp4")
+        self.check(["trim", short_clip(), "-o", out, "-q"], 2,
+                   f"cannot write {out}", wrapper=wrapper)
+
+    def test_read_only_output_folder(self):
+        wrapper, mount = self.in_small_filesystem("1m", read_only=True)
+        self.check(["trim", short_clip(), "-o", os.path.join(mount, "o.mp4")],
+                   1, "is not writable", wrapper=wrapper)
 
     def test_usage(self):
         self.check([], 1, "Usage", lines=0)
@@ -329,6 +487,16 @@ class ErrorTest(unittest.TestCase):
             self.assertEqual(f.read(), "mine")
         self.check(["trim", short_clip(), "-o",
                     os.path.join(self.tmp, "x.avi")], 1, "unknown container")
+        self.check(["trim", short_clip(), "-o",
+                    os.path.join(self.tmp, "nowhere", "o.mp4")], 1,
+                   "does not exist")
+        # A failed run with --force leaves the old output as it was.
+        bogus = os.path.join(self.tmp, "text.mp4")
+        with open(bogus, "w") as f:
+            f.write("hello\n" * 100)
+        self.check(["trim", bogus, "-o", out, "--force"], 1, "not a video")
+        with open(out) as f:
+            self.assertEqual(f.read(), "mine")
         locked = os.path.join(self.tmp, "ro")
         os.mkdir(locked)
         os.chmod(locked, 0o500)
