@@ -608,6 +608,26 @@ detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
   return copy;
 }
 
+/* A hole in the stream at least min-static-duration long (a camera that
+ * stopped sending, a recording that resumed) is cut like a static span:
+ * what came before ends as a stream would, the hole is dropped time. */
+static void
+cut_hole (GstStillframeCut * self, const Settings & settings)
+{
+  StreamState & state = self->state;
+  GST_DEBUG_OBJECT (self, "cutting the hole after %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (state.last_end));
+  drain (self, settings);
+  g_mutex_lock (&self->timeline_lock);
+  Timeline & timeline = self->timeline;
+  if (timeline.dropped.empty ()
+      || GST_CLOCK_TIME_IS_VALID (timeline.dropped.back ().end))
+    timeline.dropped.push_back (DroppedRange {
+        state.last_end, GST_CLOCK_TIME_NONE, timeline.cut_total});
+  g_mutex_unlock (&self->timeline_lock);
+  state.splice_pending = TRUE;
+}
+
 /* A frame without a timestamp, or one that starts before the previous
  * frame ended (a corrupt file, a confused decoder), is moved to the end of
  * the previous frame: muxers reject both, and the cut needs a timeline that
@@ -658,6 +678,12 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
     duration = state.frame_duration;
   GstClockTime running_time;
   buffer = place_on_timeline (self, buffer, duration, &running_time);
+  if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
+      && GST_CLOCK_TIME_IS_VALID (running_time)
+      && GST_CLOCK_TIME_IS_VALID (state.last_end)
+      && running_time >= state.last_end + MAX (settings.min_static_duration,
+          half_frame (duration) + 1))
+    cut_hole (self, settings);
 
   state.frames_in++;
   if (GST_CLOCK_TIME_IS_VALID (duration))
