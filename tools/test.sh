@@ -8,12 +8,32 @@ tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 meson test -C build --print-errorlogs "$@"
 status=$?
+logs=(build/meson-logs/testlog.json)
 
-python3 - build/meson-logs/testlog.json <<'PY'
+# The full run (no arguments) repeats the suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer and the element tests under valgrind memcheck.
+if [ $# -eq 0 ]; then
+  if [ ! -f build-asan/build.ninja ]; then
+    meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+      >/dev/null
+  fi
+  if ninja -C build-asan >/dev/null; then
+    meson test -C build-asan --setup sanitizers --print-errorlogs || status=1
+    logs+=(build-asan/meson-logs/testlog-sanitizers.json)
+  else
+    echo "the sanitizer build failed"; status=1
+  fi
+  meson test -C build --setup valgrind --print-errorlogs \
+    stillframedetect stillframecut robustness || status=1
+  logs+=(build/meson-logs/testlog-valgrind.json)
+fi
+
+python3 - "${logs[@]}" <<'PY'
 # Counts test cases, not executables: GstCheck and GoogleTest report theirs.
 import json, re, sys
 passed = failed = skipped = 0
-for line in open(sys.argv[1]):
+lines = [line for path in sys.argv[1:] for line in open(path)]
+for line in lines:
     entry = json.loads(line)
     out = (entry.get("stdout") or "") + (entry.get("stderr") or "")
     result = entry["result"]

@@ -3,7 +3,9 @@
 """Accuracy benchmark: stillframe at default settings on a generated
 scenario suite and on the labelled real clips in ../shared/data/real (when
 present). Prints, per clip, the share of motion frames kept and of static
-frames more than 2 s from any motion dropped, and the analysis speed.
+frames more than 2 s from any motion dropped, and the analysis speed, side
+by side with the peers from Debian (ffmpeg freezedetect and mpdecimate,
+auto-editor) at their defaults.
 
 Run from the repository root after building: tests/bench/run_accuracy.py
 (--quick for a smaller suite, --only NAME to run matching clips)."""
@@ -18,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.path.join(ROOT, "build")
 sys.path.insert(0, HERE)
 import accuracy  # noqa: E402
+import peers  # noqa: E402
 
 # name: clipgen arguments. Spans are seconds with a moving box.
 SCENARIOS = {
@@ -72,7 +75,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only")
+    parser.add_argument("--no-peers", action="store_true",
+                        help="run stillframe only")
     args = parser.parse_args()
+
+    def add_rows(name, clip, frames, truth, times, elapsed):
+        rows.append((name, "stillframe", accuracy.score(frames, truth, times,
+                                                        2.0),
+                     len(frames) / elapsed))
+        if args.no_peers:
+            return
+        interval = (times[-1] - times[0]) / max(1, len(times) - 1)
+        for tool, run_tool in peers.TOOLS.items():
+            result = run_tool(clip)
+            if result is None:
+                continue
+            spans, seconds = result
+            kept = peers.kept_frames(spans, times, interval)
+            as_frames = [(t, 0.0, k, k) for t, k in zip(times, kept)]
+            rows.append((name, tool, accuracy.score(as_frames, truth, times,
+                                                    2.0),
+                         len(frames) / seconds))
 
     env = dict(os.environ)
     env["GST_PLUGIN_PATH_1_0"] = os.path.join(BUILD, "gst", "stillframe")
@@ -95,8 +118,7 @@ def main():
         truth = accuracy.truth_from_frames(labels, len(frames))
         fps = (len(frames) - 1) / ((frames[-1][0] - frames[0][0]) or 1)
         times = [i / fps for i in range(len(frames))]
-        rows.append((name, accuracy.score(frames, truth, times, 2.0),
-                     len(frames) / elapsed))
+        add_rows(name, clip, frames, truth, times, elapsed)
 
     for name, path in REAL_CLIPS.items():
         if args.only and args.only not in name:
@@ -113,15 +135,15 @@ def main():
         times = [f[0] - first for f in frames]
         spans = accuracy.spans_from_annotations(annotations)
         truth = [any(s <= t < e for s, e in spans) for t in times]
-        rows.append((name, accuracy.score(frames, truth, times, 2.0),
-                     len(frames) / elapsed))
+        add_rows(name, clip, frames, truth, times, elapsed)
 
-    print("| clip | motion kept | far-static dropped | frames | fps (decode+analysis) |")
-    print("|---|---|---|---|---|")
-    for name, r, fps in rows:
-        print(f"| {name} | {r['motion_kept']:.3f} ({r['motion_frames']}) | "
-              f"{r['far_static_dropped']:.3f} ({r['far_static_frames']}) | "
-              f"{r['frames']} | {fps:.0f} |")
+    print("| clip | tool | motion kept | far-static dropped | frames | "
+          "fps (decode+analysis) |")
+    print("|---|---|---|---|---|---|")
+    for name, tool, r, fps in rows:
+        print(f"| {name} | {tool} | {r['motion_kept']:.3f} "
+              f"({r['motion_frames']}) | {r['far_static_dropped']:.3f} "
+              f"({r['far_static_frames']}) | {r['frames']} | {fps:.0f} |")
 
 
 if __name__ == "__main__":
