@@ -17,6 +17,8 @@
 #include <gst/audio/audio.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
+
+#include "autoplug.h"
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
@@ -906,6 +908,7 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
       g_object_set (queue, "max-size-time", (guint64) 60 * GST_SECOND,
           "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
       GstElement *decode = make ("decodebin");
+      stillframe::connect_decoder_filter (decode);
       add_chain (bin, {tee, queue, decode});
       g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
                   GstPad *decoded, gpointer d) {
@@ -1008,6 +1011,8 @@ build_pipeline (Job *job)
   }
   GstElement *decode = o.copy ? nullptr : make ("uridecodebin", "decode");
   job->decode = decode;
+  if (decode)
+    stillframe::connect_decoder_filter (decode);
   gchar *uri = gst_filename_to_uri (job->input.c_str (), NULL);
   GstCaps *raw = gst_caps_from_string (o.trim ?
       "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
@@ -1458,6 +1463,13 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
           || error->code == GST_RESOURCE_ERROR_WRITE
           || error->code == GST_RESOURCE_ERROR_OPEN_WRITE
           || error->code == GST_RESOURCE_ERROR_CLOSE);
+      /* decodebin gives up on a stream it could not decode: when that was
+       * the only one, and not video, the input has no video. */
+      if (g_error_matches (error, GST_CORE_ERROR,
+              GST_CORE_ERROR_MISSING_PLUGIN) && !job->has_video) {
+        g_free (error->message);
+        error->message = g_strdup ("no video stream");
+      }
       g_mutex_lock (&job->lock);
       if (job->error.empty ())
         job->error = writing ? "cannot write " + job->output + ": " +
@@ -1474,6 +1486,20 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       const GstStructure *s = gst_message_get_structure (msg);
       if (gst_is_missing_plugin_message (msg)) {
         gchar *what = gst_missing_plugin_message_get_description (msg);
+        const GstCaps *detail = NULL;
+        const GValue *value = gst_structure_get_value (s, "detail");
+        if (value && GST_VALUE_HOLDS_CAPS (value))
+          detail = gst_value_get_caps (value);
+        const bool audio = detail && !gst_caps_is_empty (detail)
+            && g_str_has_prefix (gst_structure_get_name
+            (gst_caps_get_structure (detail, 0)), "audio/");
+        /* Audio that cannot be decoded is left out; video is the job. */
+        if (audio) {
+          job->notes.push_back (std::string ("left out: no GStreamer "
+                  "plugin for ") + what);
+          g_free (what);
+          return TRUE;
+        }
         job->error = std::string ("no GStreamer plugin for ") + what +
             ": install gstreamer1.0-libav (or -plugins-bad, -plugins-ugly)";
         job->status = EXIT_BAD_INPUT;

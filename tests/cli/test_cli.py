@@ -384,6 +384,17 @@ class ErrorTest(unittest.TestCase):
             else:
                 self.assertGreater(probe(out)["frames"], 0)
 
+    def test_game_music_is_not_a_video(self):
+        # Found by tests/fuzz: a KSS chiptune header made decodebin plug
+        # libgme, which crashes on such data.
+        tune = self.write_broken("tune.mp4", bytes.fromhex(
+            "4b5353580059010000 00a66a95858585858585858585852d8a4d4e470d0a0a1a"
+            "858585858585000000001e0147594d5840ff14fff4153232".replace(" ",
+                                                                   "")))
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", tune, "-o", out], 1, "no video stream")
+        self.assertFalse(os.path.exists(out))
+
     def test_unsupported_codec(self):
         data = self.mkv_bytes()
         codec = b"V_MPEG4/ISO/AVC"

@@ -9,6 +9,8 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include "autoplug.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -134,6 +136,7 @@ play (const std::uint8_t *data, size_t size, const char *timestamps)
   gst_bin_add_many (GST_BIN (run.pipeline), src, decode, run.cut, sink, NULL);
   gst_element_link (src, decode);
   gst_element_link_pads (run.cut, "src", sink, "sink");
+  stillframe::connect_decoder_filter (decode);
   g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), &run);
   g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
       &run);
