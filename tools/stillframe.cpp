@@ -65,6 +65,8 @@ struct Options {
   bool force = false, quiet = false, split = false, copy = false;
   int jobs = 1;
   int quality = 23;
+  /* An input that decodes no frame for this long is given up on. */
+  GstClockTime stall_timeout = 30 * GST_SECOND;
   std::string preset = "veryfast";
   /* Element properties, only those given are set. */
   std::vector<std::pair<std::string, std::string>> detect_props, cut_props;
@@ -214,6 +216,9 @@ struct Job {
   bool summary_seen = false;
   gint64 started_us = 0;
   gint64 last_progress_us = 0;
+  /* The stall watchdog: frames_seen when it last changed, and when. */
+  guint64 watched_frames = 0;
+  gint64 watched_since_us = 0;
   GstClockTime min_static = 3 * GST_SECOND;
   std::unique_ptr<CopyGate> gate;
 
@@ -1401,6 +1406,7 @@ end_input_early (Job *job)
         gst_event_new_eos ());
     g_value_reset (&item);
   }
+  g_value_unset (&item);
   gst_iterator_free (pads);
   /* Streams that are discarded end too, or the pipeline never ends. */
   GstIterator *sinks = gst_bin_iterate_sinks (GST_BIN (job->pipeline));
@@ -1600,10 +1606,52 @@ start_next ()
   }
 }
 
+/* A demuxer or decoder stuck on a damaged file produces nothing and no
+ * error: a job whose frame count stops moving is ended, keeping what was
+ * read. */
+static void
+watch_for_stall (Job *job, gint64 now)
+{
+  g_mutex_lock (&job->lock);
+  const guint64 frames = job->frames_seen;
+  const GstClockTime read_until = job->last_end;
+  g_mutex_unlock (&job->lock);
+  if (job->watched_since_us == 0 || frames != job->watched_frames) {
+    job->watched_frames = frames;
+    job->watched_since_us = now;
+    return;
+  }
+  const GstClockTime stalled = (now - job->watched_since_us) * GST_USECOND;
+  if (stalled < job->options->stall_timeout || job->finish_timer)
+    return;
+  const std::string seconds = std::to_string ((int) to_seconds (stalled));
+  if (frames > 0 && job->decode) {
+    job->damaged = true;
+    job->notes.push_back ("reading stalled at " +
+        clock_string (to_seconds (read_until)) + " (nothing decoded for " +
+        seconds + " s)");
+    end_input_early (job);
+    return;
+  }
+  job->error = frames == 0 ? "not a video that can be read: nothing was "
+      "decoded in " + seconds + " s" : "stalled: nothing decoded for " +
+      seconds + " s";
+  job->status = frames == 0 ? EXIT_BAD_INPUT : EXIT_RUNTIME;
+  finish_job (job);
+}
+
 static gboolean
 on_tick (gpointer)
 {
   const gint64 now = g_get_monotonic_time ();
+  bool any_finished = false;
+  for (auto &job : app.running) {
+    if (!job->finished)
+      watch_for_stall (job.get (), now);
+    any_finished |= job->finished;
+  }
+  if (any_finished)
+    start_next ();
   for (auto &job : app.running) {
     if (job->finished)
       continue;
@@ -1695,19 +1743,21 @@ usage (FILE *to)
       "  --preset NAME            x264 speed preset (veryfast)\n"
       "  --threshold X            changed fraction of the frame for motion (0.0005)\n"
       "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
-      "  --analysis-width N       width of the analysed image (320)\n"
+      "  --analysis-width N       width of the analysed image (160)\n"
       "  --regions R              only analyse x,y,w,h[;...] (pixels or fractions)\n"
       "  --ignore-regions R       never analyse these rectangles\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n"
       "  -j, --jobs N             inputs processed at once (1)\n"
+      "  --stall-timeout SECONDS  give up on an input that decodes nothing\n"
+      "                           for this long (30)\n"
       "  -y, --force              overwrite existing outputs\n"
       "  -q, --quiet              no progress or summaries\n"
       "  -h, --help               this help\n"
       "\n"
       "Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,\n"
-      "130 interrupted.\n");
+      "3 damaged input (what could be read was written), 130 interrupted.\n");
 }
 
 static bool
@@ -1774,6 +1824,8 @@ parse_args (int argc, char **argv, Options &o)
         o.cut_props.push_back ({"pre-roll", nanoseconds (need (i))});
       else if (a == "--post-roll")
         o.cut_props.push_back ({"post-roll", nanoseconds (need (i))});
+      else if (a == "--stall-timeout")
+        o.stall_timeout = std::stoull (nanoseconds (need (i)));
       else if (a == "-j" || a == "--jobs")
         o.jobs = std::stoi (need (i));
       else if (a == "-y" || a == "--force")

@@ -55,6 +55,85 @@ constexpr int kJitterRadius = 1;
  * changed pixels in their 3x3 neighbourhood (themselves included). */
 constexpr int kMinNeighbourhoodCount = 3;
 
+/* out = in blurred by the [1 2 1]/4 kernel in both directions, borders
+ * replicated (what cv::GaussianBlur does for 3x3 and sigma 0, without its
+ * per-call overhead, which dominates on images this small). */
+void
+blur3x3 (const cv::Mat &in, cv::Mat &out, cv::Mat &rows)
+{
+  const int h = in.rows, w = in.cols;
+  rows.create (h, w, CV_32F);
+  out.create (h, w, CV_32F);
+  for (int j = 0; j < h; j++) {
+    const float *src = in.ptr<float> (j);
+    float *dst = rows.ptr<float> (j);
+    dst[0] = 0.75f * src[0] + 0.25f * src[std::min (1, w - 1)];
+    for (int i = 1; i < w - 1; i++)
+      dst[i] = 0.25f * (src[i - 1] + src[i + 1]) + 0.5f * src[i];
+    if (w > 1)
+      dst[w - 1] = 0.75f * src[w - 1] + 0.25f * src[w - 2];
+  }
+  for (int j = 0; j < h; j++) {
+    const float *up = rows.ptr<float> (std::max (j - 1, 0));
+    const float *mid = rows.ptr<float> (j);
+    const float *down = rows.ptr<float> (std::min (j + 1, h - 1));
+    float *dst = out.ptr<float> (j);
+    for (int i = 0; i < w; i++)
+      dst[i] = 0.25f * (up[i] + down[i]) + 0.5f * mid[i];
+  }
+}
+
+/* low/high = the minimum/maximum of each pixel's 3x3 neighbourhood, borders
+ * replicated (cv::erode/cv::dilate with a 3x3 rectangle, in one go). */
+void
+range3x3 (const cv::Mat &in, cv::Mat &low, cv::Mat &high, cv::Mat &row_low,
+    cv::Mat &row_high)
+{
+  const int h = in.rows, w = in.cols;
+  for (cv::Mat *m : {&low, &high, &row_low, &row_high})
+    m->create (h, w, CV_32F);
+  for (int j = 0; j < h; j++) {
+    const float *src = in.ptr<float> (j);
+    float *lo = row_low.ptr<float> (j), *hi = row_high.ptr<float> (j);
+    lo[0] = std::min (src[0], src[std::min (1, w - 1)]);
+    hi[0] = std::max (src[0], src[std::min (1, w - 1)]);
+    for (int i = 1; i < w - 1; i++) {
+      lo[i] = std::min (std::min (src[i - 1], src[i]), src[i + 1]);
+      hi[i] = std::max (std::max (src[i - 1], src[i]), src[i + 1]);
+    }
+    if (w > 1) {
+      lo[w - 1] = std::min (src[w - 2], src[w - 1]);
+      hi[w - 1] = std::max (src[w - 2], src[w - 1]);
+    }
+  }
+  for (int j = 0; j < h; j++) {
+    const int up = std::max (j - 1, 0), down = std::min (j + 1, h - 1);
+    const float *lo0 = row_low.ptr<float> (up), *lo1 = row_low.ptr<float> (j),
+        *lo2 = row_low.ptr<float> (down);
+    const float *hi0 = row_high.ptr<float> (up),
+        *hi1 = row_high.ptr<float> (j), *hi2 = row_high.ptr<float> (down);
+    float *lo = low.ptr<float> (j), *hi = high.ptr<float> (j);
+    for (int i = 0; i < w; i++) {
+      lo[i] = std::min (std::min (lo0[i], lo1[i]), lo2[i]);
+      hi[i] = std::max (std::max (hi0[i], hi1[i]), hi2[i]);
+    }
+  }
+}
+
+/* By value, unlike std::min/std::max, which return references the
+ * vectoriser cannot see through. */
+inline float
+min_of (float a, float b)
+{
+  return b < a ? b : a;
+}
+
+inline float
+max_of (float a, float b)
+{
+  return a < b ? b : a;
+}
+
 int
 median_index (const int *hist, int size, int count)
 {
@@ -173,15 +252,17 @@ struct MotionDetector::State {
   FrameView::Kind kind = FrameView::Kind::Luma;
   int pixel_stride = 0;
   std::vector<int> column_offsets;  /* byte offset of each sample column */
-  std::vector<int> column_next;     /* byte distance to its right neighbour */
+  int column_step = 0;              /* byte distance to its right neighbour */
   std::vector<int> sample_rows;
   cv::Mat analysed;                 /* CV_8U, 1 where pixels are analysed */
   int analysed_count = 0;
 
   cv::Mat sampled, current, previous, background;  /* CV_32F */
   cv::Mat background_low, background_high;          /* local min/max */
-  cv::Mat changed, neighbours, flicker, active;     /* CV_8U */
+  cv::Mat scratch[2];                               /* CV_32F, per pass */
+  cv::Mat changed, flicker, active;                 /* CV_8U */
   cv::Mat settled_time;                             /* CV_32F, seconds */
+  std::vector<std::uint8_t> row_changed;            /* any changed pixel */
   cv::Mat variance;                                 /* CV_32F, levels^2 */
   bool learned = false;
   double last_timestamp = -1.0;
@@ -204,19 +285,20 @@ MotionDetector::State::configure (const FrameView &frame)
   const int height = std::max (1,
       (int) std::lround ((double) frame.height * width / frame.width));
 
-  /* Each analysis pixel averages a 2x2 block centred on its sample point. */
+  /* Each analysis pixel averages the 2x2 block at its sample point; the
+   * block is moved inside the frame at the right and bottom edges (a
+   * frame one pixel wide or high averages that pixel with itself). */
   column_offsets.resize (width);
-  column_next.resize (width);
+  column_step = frame.width > 1 ? frame.pixel_stride : 0;
   for (int i = 0; i < width; i++) {
-    int x = (int) ((i + 0.5) * frame.width / width);
-    x = std::clamp (x, 0, frame.width - 1);
-    column_offsets[i] = x * frame.pixel_stride;
-    column_next[i] = x + 1 < frame.width ? frame.pixel_stride : 0;
+    const int x = (int) ((i + 0.5) * frame.width / width);
+    column_offsets[i] = std::clamp (x, 0, std::max (frame.width - 2, 0))
+        * frame.pixel_stride;
   }
   sample_rows.resize (height);
   for (int j = 0; j < height; j++)
     sample_rows[j] = std::clamp ((int) ((j + 0.5) * frame.height / height),
-        0, frame.height - 1);
+        0, std::max (frame.height - 2, 0));
 
   analysed = cv::Mat (height, width, CV_8U,
       cv::Scalar (settings.regions.empty () ? 1 : 0));
@@ -237,6 +319,7 @@ MotionDetector::State::configure (const FrameView &frame)
 
   sampled.create (height, width, CV_32F);
   changed.create (height, width, CV_8U);
+  active.create (height, width, CV_8U);
   flicker.create (height, width, CV_8U);
   learned = false;
 }
@@ -249,12 +332,13 @@ MotionDetector::State::sample (const FrameView &frame)
     const int y = sample_rows[j];
     const std::ptrdiff_t below = y + 1 < frame.height ? frame.row_stride : 0;
     const std::ptrdiff_t row = (std::ptrdiff_t) y * frame.row_stride;
+    const int right = column_step;
+    const int *offsets = column_offsets.data ();
     float *out = sampled.ptr<float> (j);
     if (frame.kind == FrameView::Kind::Luma) {
       const std::uint8_t *luma = frame.channel[0] + row;
       for (int i = 0; i < width; i++) {
-        const std::uint8_t *p = luma + column_offsets[i];
-        const int right = column_next[i];
+        const std::uint8_t *p = luma + offsets[i];
         out[i] = (p[0] + p[right] + p[below] + p[below + right]) * 0.25f;
       }
     } else {
@@ -262,7 +346,7 @@ MotionDetector::State::sample (const FrameView &frame)
       const std::uint8_t *g = frame.channel[1] + row;
       const std::uint8_t *b = frame.channel[2] + row;
       for (int i = 0; i < width; i++) {
-        const int o = column_offsets[i], right = o + column_next[i];
+        const int o = offsets[i], right = o + column_step;
         const int rs = r[o] + r[right] + r[o + below] + r[right + below];
         const int gs = g[o] + g[right] + g[o + below] + g[right + below];
         const int bs = b[o] + b[right] + b[o + below] + b[right + below];
@@ -271,8 +355,7 @@ MotionDetector::State::sample (const FrameView &frame)
       }
     }
   }
-  cv::GaussianBlur (sampled, current, cv::Size (3, 3), 0, 0,
-      cv::BORDER_REPLICATE);
+  blur3x3 (sampled, current, scratch[0]);
 }
 
 double
@@ -457,18 +540,21 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
    * background pixel of its neighbourhood: a shaking camera or codec jitter
    * moves edges and specks by a pixel or two without anything having moved.
    * Frame-to-frame changes (flicker) show where something is active. */
-  static const cv::Mat kernel = cv::getStructuringElement (cv::MORPH_RECT,
-      cv::Size (2 * kJitterRadius + 1, 2 * kJitterRadius + 1));
-  cv::erode (s.background, s.background_low, kernel, cv::Point (-1, -1), 1,
-      cv::BORDER_REPLICATE);
-  cv::dilate (s.background, s.background_high, kernel, cv::Point (-1, -1), 1,
-      cv::BORDER_REPLICATE);
+  static_assert (kJitterRadius == 1, "range3x3 looks one pixel around");
+  range3x3 (s.background, s.background_low, s.background_high, s.scratch[0],
+      s.scratch[1]);
   /* Codecs and sensors are noisier on texture, edges and specks than on
    * flat areas: each pixel also keeps its own noise variance, learned while
    * it is background. */
   const float variance_rate =
       (float) (1.0 - std::exp (-interval / kVarianceTime));
   const float k2 = k * k;
+  std::array<float, 256> band2_lut;    /* squared band threshold by level */
+  for (int v = 0; v < 256; v++)
+    band2_lut[v] = bin_threshold[v / kBinWidth] * bin_threshold[v / kBinWidth];
+  std::vector<std::uint8_t> &row_changed = s.row_changed;
+  row_changed.assign (rows, 0);
+  int raw_changed = 0;
   for (int j = 0; j < rows; j++) {
     const float *cur = s.current.ptr<float> (j);
     const float *bg = s.background.ptr<float> (j);
@@ -479,29 +565,52 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     float *variance = s.variance.ptr<float> (j);
     std::uint8_t *out = s.changed.ptr<std::uint8_t> (j);
     std::uint8_t *flick = s.flicker.ptr<std::uint8_t> (j);
+    /* Table lookups first, in a loop of their own, so that the main one
+     * has none and vectorises. */
+    float *offset = s.scratch[0].ptr<float> (j);
+    float *band2 = s.scratch[1].ptr<float> (j);
     for (int i = 0; i < cols; i++) {
       const int level = std::clamp ((int) bg[i], 0, 255);
-      const float band = bin_threshold[level / kBinWidth];
-      const float threshold2 = std::max (band * band, k2 * variance[i]);
-      const float value = cur[i] - offset_lut[level];
-      const float d = value - std::clamp (value, low[i], high[i]);
-      out[i] = use[i] && d * d > threshold2;
-      const float step = cur[i] - prev[i];
-      flick[i] = use[i] && step * step > threshold2;
-      if (!out[i])
-        variance[i] += variance_rate * (d * d - variance[i]);
+      offset[i] = offset_lut[level];
+      band2[i] = band2_lut[level];
     }
+    int changed_in_row = 0;
+    for (int i = 0; i < cols; i++) {
+      const float threshold2 = max_of (band2[i], k2 * variance[i]);
+      const float value = cur[i] - offset[i];
+      const float d = value - min_of (max_of (value, low[i]), high[i]);
+      const float d2 = d * d;
+      /* & rather than &&: no branch, so the loop vectorises. */
+      const bool is_changed = (use[i] != 0) & (d2 > threshold2);
+      out[i] = is_changed;
+      changed_in_row += is_changed;
+      const float step = cur[i] - prev[i];
+      flick[i] = (use[i] != 0) & (step * step > threshold2);
+      /* Branch-free: changed pixels keep their variance. */
+      variance[i] += (is_changed ? 0.0f : variance_rate) * (d2 - variance[i]);
+    }
+    row_changed[j] = changed_in_row > 0;
+    raw_changed += changed_in_row;
   }
-  cv::boxFilter (s.changed, s.neighbours, CV_8U, cv::Size (3, 3),
-      cv::Point (-1, -1), false, cv::BORDER_CONSTANT);
 
+  /* Changed pixels are usually few: their neighbourhoods are counted one
+   * by one rather than filtering the whole image. */
   int changed_count = 0;
   int min_x = cols, min_y = rows, max_x = -1, max_y = -1;
-  for (int j = 0; j < rows; j++) {
+  for (int j = 0; raw_changed > 0 && j < rows; j++) {
+    const std::uint8_t *above = s.changed.ptr<std::uint8_t> (std::max (j - 1,
+            0));
     const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
-    const std::uint8_t *nb = s.neighbours.ptr<std::uint8_t> (j);
+    const std::uint8_t *below = s.changed.ptr<std::uint8_t> (std::min (j + 1,
+            rows - 1));
     for (int i = 0; i < cols; i++) {
-      if (chg[i] && nb[i] >= kMinNeighbourhoodCount) {
+      if (!chg[i])
+        continue;
+      int neighbours = 0;
+      for (int x = std::max (i - 1, 0); x <= std::min (i + 1, cols - 1); x++)
+        neighbours += (j > 0 && above[x]) + chg[x]
+            + (j + 1 < rows && below[x]);
+      if (neighbours >= kMinNeighbourhoodCount) {
         changed_count++;
         min_x = std::min (min_x, i);
         max_x = std::max (max_x, i);
@@ -531,7 +640,9 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   static const cv::Mat activity_kernel = cv::getStructuringElement
       (cv::MORPH_RECT,
       cv::Size (2 * kActivityRadius + 1, 2 * kActivityRadius + 1));
-  cv::dilate (s.flicker, s.active, activity_kernel);
+  /* Only changed pixels ask whether they are active. */
+  if (raw_changed > 0)
+    cv::dilate (s.flicker, s.active, activity_kernel);
 
   /* Pass 4: background update. Changed pixels still follow the
    * illumination change as fast as the rest, so a light switched on while
@@ -544,6 +655,14 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     float *settled = s.settled_time.ptr<float> (j);
     const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
     const std::uint8_t *active = s.active.ptr<std::uint8_t> (j);
+    if (!row_changed[j]) {
+      /* The common case, kept simple enough to vectorise. */
+      for (int i = 0; i < cols; i++) {
+        settled[i] = 0;
+        bg[i] += follow * (cur[i] - bg[i]);
+      }
+      continue;
+    }
     for (int i = 0; i < cols; i++) {
       if (!chg[i]) {
         settled[i] = 0;

@@ -56,7 +56,7 @@ struct DetectorSettings {
   /* Width of the subsampled luma image the analysis works on; the height
    * follows the frame's aspect ratio. Frames narrower than this are analysed
    * at their own width. */
-  int analysis_width = 320;
+  int analysis_width = 160;
   /* Fraction (0..1] of the analysed area that must change for a frame to be
    * called motion. */
   double threshold = 0.0005;

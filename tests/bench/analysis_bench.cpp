@@ -19,6 +19,9 @@ BM_Analyse (benchmark::State &state)
 {
   const int width = (int) state.range (0), height = (int) state.range (1);
   const Layout layout = (Layout) state.range (2);
+  stillframe::DetectorSettings settings;
+  if (state.range (3) > 0)
+    settings.analysis_width = (int) state.range (3);
   const int pixel_stride = layout == kPlanar ? 1 : layout == kPackedYuv ? 2 : 4;
   const int row_stride = width * pixel_stride;
   /* A few noisy frames with a moving square, cycled. */
@@ -34,7 +37,7 @@ BM_Analyse (benchmark::State &state)
         frames[f][(size_t) y * row_stride + x * pixel_stride] = 220;
   }
   cv::setNumThreads (1);
-  stillframe::MotionDetector detector;
+  stillframe::MotionDetector detector (settings);
   stillframe::FrameView view;
   view.kind = layout == kPackedRgb ? stillframe::FrameView::Kind::Rgb :
       stillframe::FrameView::Kind::Luma;
@@ -60,13 +63,22 @@ BM_Analyse (benchmark::State &state)
 }  // namespace
 
 BENCHMARK (BM_Analyse)
-    ->ArgNames ({"width", "height", "layout"})
-    ->Args ({1280, 720, kPlanar})
-    ->Args ({1920, 1080, kPlanar})
-    ->Args ({3840, 2160, kPlanar})
-    ->Args ({1920, 1080, kPackedYuv})
-    ->Args ({1920, 1080, kPackedRgb})
-    ->Args ({3840, 2160, kPackedRgb})
+    ->ArgNames ({"width", "height", "layout", "analysis_width"})
+    /* The default analysis width, by resolution and layout. */
+    ->Args ({1280, 720, kPlanar, 0})
+    ->Args ({1920, 1080, kPlanar, 0})
+    ->Args ({3840, 2160, kPlanar, 0})
+    ->Args ({1280, 720, kPackedYuv, 0})
+    ->Args ({1920, 1080, kPackedYuv, 0})
+    ->Args ({3840, 2160, kPackedYuv, 0})
+    ->Args ({1280, 720, kPackedRgb, 0})
+    ->Args ({1920, 1080, kPackedRgb, 0})
+    ->Args ({3840, 2160, kPackedRgb, 0})
+    /* Cost follows the analysis width. */
+    ->Args ({1920, 1080, kPlanar, 128})
+    ->Args ({1920, 1080, kPlanar, 256})
+    ->Args ({1920, 1080, kPlanar, 320})
+    ->Args ({1920, 1080, kPlanar, 640})
     ->Unit (benchmark::kMicrosecond);
 
 BENCHMARK_MAIN ();

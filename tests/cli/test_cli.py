@@ -395,6 +395,15 @@ class ErrorTest(unittest.TestCase):
         self.check(["trim", tune, "-o", out], 1, "no video stream")
         self.assertFalse(os.path.exists(out))
 
+    def test_stalled_input_is_given_up(self):
+        # Found by tests/fuzz: a Creative Voice header makes libsndfile's
+        # decoder wait forever, without an error.
+        voc = self.write_broken("voice.mp4", b"Creative-~\x00\xa6")
+        out = os.path.join(self.tmp, "o.mp4")
+        self.check(["trim", voc, "-o", out, "--stall-timeout", "2", "-q"], 1,
+                   "nothing was decoded in 2 s")
+        self.assertFalse(os.path.exists(out))
+
     def test_unsupported_codec(self):
         data = self.mkv_bytes()
         codec = b"V_MPEG4/ISO/AVC"

@@ -2,8 +2,8 @@
 /* libFuzzer target: each input is a video file's bytes, played through what
  * `stillframe` runs on a file (decodebin, videoconvert, stillframedetect,
  * stillframecut with the first audio stream on its audio pads), in both
- * timestamp modes. Crashes, sanitizer reports and hangs are findings;
- * errors on the bus are the expected outcome of most inputs.
+ * timestamp modes. Crashes, sanitizer reports and hangs in shutting down
+ * are findings; errors on the bus are the expected outcome of most inputs.
  *
  * Built with -Dfuzzing=enabled by clang; run by tests/fuzz/run.sh. */
 #include <gst/app/gstappsrc.h>
@@ -146,13 +146,13 @@ play (const std::uint8_t *data, size_t size, const char *timestamps)
   gst_app_src_end_of_stream (GST_APP_SRC (src));
   gst_element_set_state (run.pipeline, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus (run.pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_SECOND,
+  /* An input that makes no progress is given up on, as the CLI's stall
+   * watchdog does; shutting down must still work (a hang there is caught
+   * by libFuzzer's -timeout). */
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND,
       (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  if (!msg) {
-    g_printerr ("fuzz_trim: no EOS or error after 20 s: a hang\n");
-    std::abort ();
-  }
-  gst_message_unref (msg);
+  if (msg)
+    gst_message_unref (msg);
   gst_object_unref (bus);
   gst_element_set_state (run.pipeline, GST_STATE_NULL);
   gst_object_unref (run.pipeline);
