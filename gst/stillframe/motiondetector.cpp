@@ -55,6 +55,46 @@ constexpr int kJitterRadius = 1;
  * changed pixels in their 3x3 neighbourhood (themselves included). */
 constexpr int kMinNeighbourhoodCount = 3;
 
+/* By value, unlike std::min/std::max, which return references the
+ * vectoriser cannot see through. */
+inline float
+min_of (float a, float b)
+{
+  return b < a ? b : a;
+}
+
+inline float
+max_of (float a, float b)
+{
+  return a < b ? b : a;
+}
+
+/* Row-wise helpers of the 3x3 filters below; __restrict (only honoured on
+ * parameters) lets them vectorise. Input rows may be the same row. */
+void
+blur_rows (int n, const float *__restrict up, const float *__restrict mid,
+    const float *__restrict down, float *__restrict dst)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = 0.25f * (up[i] + down[i]) + 0.5f * mid[i];
+}
+
+void
+min_rows (int n, const float *__restrict a, const float *__restrict b,
+    const float *__restrict c, float *__restrict dst)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = min_of (min_of (a[i], b[i]), c[i]);
+}
+
+void
+max_rows (int n, const float *__restrict a, const float *__restrict b,
+    const float *__restrict c, float *__restrict dst)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = max_of (max_of (a[i], b[i]), c[i]);
+}
+
 /* out = in blurred by the [1 2 1]/4 kernel in both directions, borders
  * replicated (what cv::GaussianBlur does for 3x3 and sigma 0, without its
  * per-call overhead, which dominates on images this small). */
@@ -73,14 +113,9 @@ blur3x3 (const cv::Mat &in, cv::Mat &out, cv::Mat &rows)
     if (w > 1)
       dst[w - 1] = 0.75f * src[w - 1] + 0.25f * src[w - 2];
   }
-  for (int j = 0; j < h; j++) {
-    const float *up = rows.ptr<float> (std::max (j - 1, 0));
-    const float *mid = rows.ptr<float> (j);
-    const float *down = rows.ptr<float> (std::min (j + 1, h - 1));
-    float *dst = out.ptr<float> (j);
-    for (int i = 0; i < w; i++)
-      dst[i] = 0.25f * (up[i] + down[i]) + 0.5f * mid[i];
-  }
+  for (int j = 0; j < h; j++)
+    blur_rows (w, rows.ptr<float> (std::max (j - 1, 0)), rows.ptr<float> (j),
+        rows.ptr<float> (std::min (j + 1, h - 1)), out.ptr<float> (j));
 }
 
 /* low/high = the minimum/maximum of each pixel's 3x3 neighbourhood, borders
@@ -108,30 +143,48 @@ range3x3 (const cv::Mat &in, cv::Mat &low, cv::Mat &high, cv::Mat &row_low,
   }
   for (int j = 0; j < h; j++) {
     const int up = std::max (j - 1, 0), down = std::min (j + 1, h - 1);
-    const float *lo0 = row_low.ptr<float> (up), *lo1 = row_low.ptr<float> (j),
-        *lo2 = row_low.ptr<float> (down);
-    const float *hi0 = row_high.ptr<float> (up),
-        *hi1 = row_high.ptr<float> (j), *hi2 = row_high.ptr<float> (down);
-    float *lo = low.ptr<float> (j), *hi = high.ptr<float> (j);
-    for (int i = 0; i < w; i++) {
-      lo[i] = std::min (std::min (lo0[i], lo1[i]), lo2[i]);
-      hi[i] = std::max (std::max (hi0[i], hi1[i]), hi2[i]);
-    }
+    min_rows (w, row_low.ptr<float> (up), row_low.ptr<float> (j),
+        row_low.ptr<float> (down), low.ptr<float> (j));
+    max_rows (w, row_high.ptr<float> (up), row_high.ptr<float> (j),
+        row_high.ptr<float> (down), high.ptr<float> (j));
   }
 }
 
-/* By value, unlike std::min/std::max, which return references the
- * vectoriser cannot see through. */
-inline float
-min_of (float a, float b)
+/* Pass 4 for a row without changed pixels, the common case. */
+void
+follow_row (int n, const float *__restrict cur, float follow,
+    float *__restrict background, float *__restrict settled)
 {
-  return b < a ? b : a;
+  for (int i = 0; i < n; i++) {
+    settled[i] = 0;
+    background[i] += follow * (cur[i] - background[i]);
+  }
 }
 
-inline float
-max_of (float a, float b)
+/* Pass 3 for one row, see MotionDetector::analyse. On return offset[i] is
+ * 1 where the pixel flickered and band2[i] 1 where it changed (0 else).
+ * In its own function so that __restrict tells the vectoriser the rows do
+ * not overlap. */
+void
+judge_row (int n, const float *__restrict cur, const float *__restrict prev,
+    const float *__restrict low, const float *__restrict high,
+    const float *__restrict analysed, float k2, float variance_rate,
+    float *__restrict variance, float *__restrict offset,
+    float *__restrict band2)
 {
-  return a < b ? b : a;
+  for (int i = 0; i < n; i++) {
+    const float threshold2 = max_of (band2[i], k2 * variance[i]);
+    const float value = cur[i] - offset[i];
+    const float d = value - min_of (max_of (value, low[i]), high[i]);
+    const float d2 = d * d;
+    /* 0 or 1, by multiplication: a branch would stop vectorisation. */
+    const float is_changed = (float) (d2 > threshold2) * analysed[i];
+    const float step = cur[i] - prev[i];
+    offset[i] = (float) (step * step > threshold2) * analysed[i];
+    band2[i] = is_changed;
+    /* Changed pixels keep their variance. */
+    variance[i] += variance_rate * (1.0f - is_changed) * (d2 - variance[i]);
+  }
 }
 
 int
@@ -255,6 +308,7 @@ struct MotionDetector::State {
   int column_step = 0;              /* byte distance to its right neighbour */
   std::vector<int> sample_rows;
   cv::Mat analysed;                 /* CV_8U, 1 where pixels are analysed */
+  cv::Mat analysed_f;               /* the same in CV_32F */
   int analysed_count = 0;
 
   cv::Mat sampled, current, previous, background;  /* CV_32F */
@@ -316,6 +370,7 @@ MotionDetector::State::configure (const FrameView &frame)
   for (const RegionSpec &spec : settings.ignore_regions)
     analysed (to_analysis (spec)).setTo (0);
   analysed_count = cv::countNonZero (analysed);
+  analysed.convertTo (analysed_f, CV_32F);
 
   sampled.create (height, width, CV_32F);
   changed.create (height, width, CV_8U);
@@ -561,7 +616,6 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     const float *low = s.background_low.ptr<float> (j);
     const float *high = s.background_high.ptr<float> (j);
     const float *prev = s.previous.ptr<float> (j);
-    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
     float *variance = s.variance.ptr<float> (j);
     std::uint8_t *out = s.changed.ptr<std::uint8_t> (j);
     std::uint8_t *flick = s.flicker.ptr<std::uint8_t> (j);
@@ -574,20 +628,15 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
       offset[i] = offset_lut[level];
       band2[i] = band2_lut[level];
     }
+    /* All in floats (the analysed mask too), which vectorises; the
+     * results overwrite the lookups: 1 for changed, 1 for flicker. */
+    judge_row (cols, cur, prev, low, high, s.analysed_f.ptr<float> (j), k2,
+        variance_rate, variance, offset, band2);
     int changed_in_row = 0;
     for (int i = 0; i < cols; i++) {
-      const float threshold2 = max_of (band2[i], k2 * variance[i]);
-      const float value = cur[i] - offset[i];
-      const float d = value - min_of (max_of (value, low[i]), high[i]);
-      const float d2 = d * d;
-      /* & rather than &&: no branch, so the loop vectorises. */
-      const bool is_changed = (use[i] != 0) & (d2 > threshold2);
-      out[i] = is_changed;
-      changed_in_row += is_changed;
-      const float step = cur[i] - prev[i];
-      flick[i] = (use[i] != 0) & (step * step > threshold2);
-      /* Branch-free: changed pixels keep their variance. */
-      variance[i] += (is_changed ? 0.0f : variance_rate) * (d2 - variance[i]);
+      out[i] = band2[i] > 0.0f;
+      flick[i] = offset[i] > 0.0f;
+      changed_in_row += out[i];
     }
     row_changed[j] = changed_in_row > 0;
     raw_changed += changed_in_row;
@@ -656,11 +705,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
     const std::uint8_t *active = s.active.ptr<std::uint8_t> (j);
     if (!row_changed[j]) {
-      /* The common case, kept simple enough to vectorise. */
-      for (int i = 0; i < cols; i++) {
-        settled[i] = 0;
-        bg[i] += follow * (cur[i] - bg[i]);
-      }
+      follow_row (cols, cur, follow, bg, settled);
       continue;
     }
     for (int i = 0; i < cols; i++) {

@@ -81,7 +81,8 @@ def auto_editor(path):
     num, den = (int(v) for v in data["timebase"].split("/"))
     rate = num / den
     kept = []
-    for clip in data["v"][0]:
+    # No video track at all when it cuts everything.
+    for clip in (data["v"][0] if data["v"] else []):
         begin = clip["offset"] / rate
         kept.append((begin, begin + clip["dur"] * clip["speed"] / rate))
     return kept, seconds

@@ -25,14 +25,19 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 corpus=build-fuzz/corpus
 findings=build-fuzz/findings
 mkdir -p "$corpus" "$findings"
-# Seeds: one second of tiny video in each container the CLI is tested with.
+# Seeds: 1.5 s of tiny video in each container the CLI is tested with, once
+# per timestamp mode (an input's first byte picks the mode).
 clipgen=build-fuzz/tests/stillframe-clipgen
 for ext in mp4 mkv; do
-  [ -s "$corpus/seed.$ext" ] || "$clipgen" --width 64 --height 48 --fps 10 \
-    --duration 1.5 --noise 2 --sync-marks --motion 0.5-1 "$corpus/seed.$ext" \
-    >/dev/null
+  if [ ! -s "$corpus/seed-retime.$ext" ]; then
+    "$clipgen" --width 64 --height 48 --fps 10 --duration 1.5 --noise 2 \
+      --sync-marks --motion 0.5-1 "$corpus/clip.$ext" >/dev/null
+    { printf '\000'; cat "$corpus/clip.$ext"; } > "$corpus/seed-retime.$ext"
+    { printf '\001'; cat "$corpus/clip.$ext"; } > "$corpus/seed-original.$ext"
+    rm "$corpus/clip.$ext"
+  fi
 done
 
 build-fuzz/tests/fuzz_trim -max_total_time="$seconds" -timeout=30 \
-  -rss_limit_mb=4096 -max_len=200000 -print_final_stats=1 \
+  -rss_limit_mb=4096 -max_len=200000 -len_control=0 -print_final_stats=1 \
   -artifact_prefix="$findings/" "$corpus"

@@ -5,6 +5,7 @@
  * thread, flushing seeks, and many pipelines at once. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/base/gstbasetransform.h>
 #include <gst/video/video.h>
 
 #include <cstring>
@@ -362,6 +363,30 @@ GST_START_TEST (test_many_pipelines_at_once)
 
 GST_END_TEST;
 
+/* The README's videoconvert costs nothing on what decoders output: the
+ * detector takes those formats as they are. */
+GST_START_TEST (test_readme_videoconvert_is_passthrough)
+{
+  for (const gchar *format : {"I420", "NV12", "YUY2", "BGRx"}) {
+    gchar *launch = g_strdup_printf ("videotestsrc num-buffers=3 ! "
+        "video/x-raw,format=%s,width=320,height=240 ! videoconvert name=c ! "
+        "stillframedetect ! stillframecut ! fakesink", format);
+    GstElement *pipeline = gst_parse_launch (launch, NULL);
+    g_free (launch);
+    gst_element_set_state (pipeline, GST_STATE_PAUSED);
+    fail_unless (gst_element_get_state (pipeline, NULL, NULL, 10 * GST_SECOND)
+        == GST_STATE_CHANGE_SUCCESS);
+    GstElement *convert = gst_bin_get_by_name (GST_BIN (pipeline), "c");
+    fail_unless (gst_base_transform_is_passthrough (GST_BASE_TRANSFORM
+            (convert)), "videoconvert converts %s", format);
+    gst_object_unref (convert);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    gst_object_unref (pipeline);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 robustness_suite (void)
 {
@@ -378,6 +403,7 @@ robustness_suite (void)
   tcase_add_test (tc, test_property_changes_while_playing);
   tcase_add_test (tc, test_flushing_seeks_during_playback);
   tcase_add_test (tc, test_many_pipelines_at_once);
+  tcase_add_test (tc, test_readme_videoconvert_is_passthrough);
   return s;
 }
 
