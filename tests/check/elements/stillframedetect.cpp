@@ -419,7 +419,7 @@ GST_START_TEST (test_properties)
       "analysis-width", &width, NULL);
   fail_unless_equals_float (threshold, 0.0005);
   fail_unless_equals_float (sensitivity, 0.5);
-  fail_unless_equals_int (width, 320);
+  fail_unless_equals_int (width, 160);
   g_object_set (detect, "threshold", 0.01, "analysis-width", 64, NULL);
   g_object_get (detect, "threshold", &threshold, "analysis-width", &width,
       NULL);
