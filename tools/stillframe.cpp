@@ -381,6 +381,21 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* When no decoded picture is written (scan, --copy), the cut only decides:
+ * it gets an empty buffer with the frame's timestamps, flags and motion
+ * meta, and the picture goes back to the decoder at once instead of being
+ * held for up to the hold time (1 GB of 4K frames at the defaults). */
+GstPadProbeReturn
+replace_with_stub (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstBuffer *frame = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstBuffer *stub = gst_buffer_new ();
+  gst_buffer_copy_into (stub, frame, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_unref (frame);
+  GST_PAD_PROBE_INFO_DATA (info) = stub;
+  return GST_PAD_PROBE_OK;
+}
+
 /* Advances raw audio by the encoder's priming (dropping as much at the
  * start) so that decoded audio lines up with the picture. */
 struct PrimingCompensation {
@@ -1051,6 +1066,9 @@ build_pipeline (Job *job)
   GstPad *detect_src = gst_element_get_static_pad (detect, "src");
   gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER, on_analysed, job,
       NULL);
+  if (!o.trim || o.copy)
+    gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER,
+        replace_with_stub, NULL, NULL);
   gst_object_unref (detect_src);
 
   if (!o.trim || o.copy) {

@@ -16,7 +16,7 @@ main (int argc, char **argv)
   gdouble duration = 10, noise = 3, drift = 0, drift_period = 60;
   gdouble box_size = 0.1, box_speed = 0.25;
   gint box_contrast = 60;
-  gchar *spans = NULL, *labels = NULL;
+  gchar *spans = NULL, *labels = NULL, *every = NULL;
   gboolean sync_marks = FALSE;
   GOptionEntry entries[] = {
     {"width", 0, 0, G_OPTION_ARG_INT, &width, "Frame width", "PX"},
@@ -30,6 +30,9 @@ main (int argc, char **argv)
         "Lighting drift period (s)", "S"},
     {"motion", 0, 0, G_OPTION_ARG_STRING, &spans,
         "Spans with a moving box: start-end[,start-end...] (s)", "SPANS"},
+    {"motion-every", 0, 0, G_OPTION_ARG_STRING, &every,
+        "Motion spans of LENGTH every PERIOD seconds, the first at PERIOD/2 "
+        "(for clips with thousands of spans)", "PERIOD,LENGTH"},
     {"box-size", 0, 0, G_OPTION_ARG_DOUBLE, &box_size,
         "Moving box side, fraction of the height", "F"},
     {"box-speed", 0, 0, G_OPTION_ARG_DOUBLE, &box_speed,
@@ -69,6 +72,13 @@ main (int argc, char **argv)
   try {
     if (spans)
       spec.add_spans (spans);
+    double period = 0, length = 0;
+    if (every && (std::sscanf (every, "%lf,%lf", &period, &length) != 2
+            || period <= 0 || length <= 0 || length >= period))
+      throw std::invalid_argument ("--motion-every needs PERIOD,LENGTH "
+          "with 0 < LENGTH < PERIOD");
+    for (double t = period / 2; every && t + length <= duration; t += period)
+      spec.add_spans (std::to_string (t) + "-" + std::to_string (t + length));
   } catch (const std::invalid_argument &e) {
     g_printerr ("%s\n", e.what ());
     return 1;
