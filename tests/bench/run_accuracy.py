@@ -10,6 +10,7 @@ auto-editor) at their defaults.
 Run from the repository root after building: tests/bench/run_accuracy.py
 (--quick for a smaller suite, --only NAME to run matching clips)."""
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +54,34 @@ REAL_CLIPS = {
         "intel-one-by-one-person/one-by-one-person-detection.mp4",
     "intel-bottle-detection": "intel-bottle-detection/bottle-detection.mp4",
 }
+
+
+# DVR-Scan's regression video, its README's region, and the starts (frames,
+# 25 fps) of its golden events at default settings.
+DVRSCAN_CLIP = os.path.join(REAL, "dvrscan", "traffic_camera.mp4")
+DVRSCAN_REGION = "631,532,210,127"
+DVRSCAN_STARTS = [9, 358, 542]
+
+
+def dvrscan_comparison(env):
+    """Our event starts on DVR-Scan's golden video against its own."""
+    if not os.path.exists(DVRSCAN_CLIP):
+        print(f"(skipping the DVR-Scan comparison: {DVRSCAN_CLIP} is not here)")
+        return
+    report = os.path.join(BUILD, "bench-clips", "dvrscan-report.json")
+    run([os.path.join(BUILD, "tools", "stillframe"), "scan", DVRSCAN_CLIP,
+         "--regions", DVRSCAN_REGION, "-q", "--report", report], env)
+    with open(report) as f:
+        starts = [round(e["start"] * 25) for e in json.load(f)["events"]]
+    print("\nDVR-Scan traffic_camera.mp4, region " + DVRSCAN_REGION)
+    print("| DVR-Scan golden start (frame) | stillframe start (frame) | "
+          "difference |\n|---|---|---|")
+    for i in range(max(len(starts), len(DVRSCAN_STARTS))):
+        golden = DVRSCAN_STARTS[i] if i < len(DVRSCAN_STARTS) else None
+        ours = starts[i] if i < len(starts) else None
+        diff = ours - golden if golden is not None and ours is not None \
+            else "missing"
+        print(f"| {golden} | {ours} | {diff} |")
 
 
 def run(cmd, env=None):
@@ -144,6 +173,8 @@ def main():
         print(f"| {name} | {tool} | {r['motion_kept']:.3f} "
               f"({r['motion_frames']}) | {r['far_static_dropped']:.3f} "
               f"({r['far_static_frames']}) | {r['frames']} | {fps:.0f} |")
+    if not args.only:
+        dvrscan_comparison(env)
 
 
 if __name__ == "__main__":
