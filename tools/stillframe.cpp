@@ -1764,6 +1764,7 @@ usage (FILE *to)
       "  --analysis-width N       width of the analysed image (160)\n"
       "  --regions R              only analyse x,y,w,h[;...] (pixels or fractions)\n"
       "  --ignore-regions R       never analyse these rectangles\n"
+      "  --ignore-mask FILE.pgm   never analyse the black parts of this picture\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n"
@@ -1834,7 +1835,7 @@ parse_args (int argc, char **argv, Options &o)
         o.preset = need (i);
       else if (a == "--threshold" || a == "--sensitivity"
           || a == "--analysis-width" || a == "--regions"
-          || a == "--ignore-regions")
+          || a == "--ignore-regions" || a == "--ignore-mask")
         o.detect_props.push_back ({a.substr (2), need (i)});
       else if (a == "--min-static")
         o.cut_props.push_back ({"min-static-duration", nanoseconds (need (i))});

@@ -49,6 +49,7 @@ enum
   PROP_ANALYSIS_WIDTH,
   PROP_REGIONS,
   PROP_IGNORE_REGIONS,
+  PROP_IGNORE_MASK,
   PROP_POST_MESSAGES,
 };
 
@@ -74,6 +75,7 @@ struct _GstStillframeDetect
   stillframe::DetectorSettings settings;
   gchar *regions;
   gchar *ignore_regions;
+  gchar *ignore_mask;           /* a file name */
   gchar *settings_error;        /* why the settings cannot be used, or NULL */
   gboolean settings_changed;
   gboolean post_messages;
@@ -92,7 +94,8 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (stillframedetect, "stillframedetect",
     GST_RANK_NONE, GST_TYPE_STILLFRAME_DETECT,
     stillframe_element_init (plugin));
 
-/* Re-parses both region strings into self->settings; object lock held. */
+/* Re-parses both region strings and reloads the mask into self->settings;
+ * object lock held. */
 static void
 update_regions_locked (GstStillframeDetect * self)
 {
@@ -112,6 +115,15 @@ update_regions_locked (GstStillframeDetect * self)
   } catch (const std::invalid_argument & e) {
     self->settings_error =
         g_strdup_printf ("Invalid 'ignore-regions' value: %s", e.what ());
+    return;
+  }
+  try {
+    self->settings.ignore_mask = self->ignore_mask && *self->ignore_mask ?
+        stillframe::load_pgm_mask (self->ignore_mask) :
+        stillframe::MaskImage ();
+  } catch (const std::invalid_argument & e) {
+    self->settings_error = g_strdup_printf ("Invalid 'ignore-mask': %s",
+        e.what ());
   }
 }
 
@@ -140,6 +152,11 @@ gst_stillframe_detect_set_property (GObject * object, guint prop_id,
     case PROP_IGNORE_REGIONS:
       g_free (self->ignore_regions);
       self->ignore_regions = g_value_dup_string (value);
+      update_regions_locked (self);
+      break;
+    case PROP_IGNORE_MASK:
+      g_free (self->ignore_mask);
+      self->ignore_mask = g_value_dup_string (value);
       update_regions_locked (self);
       break;
     case PROP_POST_MESSAGES:
@@ -175,6 +192,9 @@ gst_stillframe_detect_get_property (GObject * object, guint prop_id,
       break;
     case PROP_IGNORE_REGIONS:
       g_value_set_string (value, self->ignore_regions);
+      break;
+    case PROP_IGNORE_MASK:
+      g_value_set_string (value, self->ignore_mask);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
@@ -394,6 +414,7 @@ gst_stillframe_detect_finalize (GObject * object)
   self->settings.~DetectorSettings ();
   g_free (self->regions);
   g_free (self->ignore_regions);
+  g_free (self->ignore_mask);
   g_free (self->settings_error);
   G_OBJECT_CLASS (gst_stillframe_detect_parent_class)->finalize (object);
 }
@@ -437,6 +458,12 @@ gst_stillframe_detect_class_init (GstStillframeDetectClass * klass)
       g_param_spec_string ("ignore-regions", "Ignore regions",
           "Never analyse these rectangles (same syntax as regions), e.g. a "
           "burned-in clock or a swaying tree", NULL, flags));
+  g_object_class_install_property (gobject_class, PROP_IGNORE_MASK,
+      g_param_spec_string ("ignore-mask", "Ignore mask",
+          "A greyscale PGM picture of the scene, stretched over the frame: "
+          "its black parts (below 128) are never analysed, e.g. trees and a "
+          "road (ffmpeg -i mask.png -pix_fmt gray mask.pgm makes one)", NULL,
+          flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post a stillframe-motion element message when motion starts and "

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
@@ -232,6 +234,62 @@ RegionSpec::resolve (int frame_width, int frame_height) const
   return PixelRect { x0, y0, x1 - x0, y1 - y0 };
 }
 
+MaskImage
+load_pgm_mask (const std::string &path)
+{
+  std::ifstream in (path, std::ios::binary);
+  if (!in)
+    throw std::invalid_argument ("cannot read mask '" + path + "'");
+  /* Header tokens, skipping whitespace and # comments. */
+  auto token = [&] () {
+    std::string t;
+    int c;
+    while ((c = in.get ()) != EOF) {
+      if (c == '#') {
+        while ((c = in.get ()) != EOF && c != '\n') {
+        }
+      } else if (std::isspace (c)) {
+        if (!t.empty ())
+          break;
+      } else {
+        t += (char) c;
+      }
+    }
+    return t;
+  };
+  auto number = [&] (const char *what) {
+    const std::string t = token ();
+    char *end = nullptr;
+    const long v = std::strtol (t.c_str (), &end, 10);
+    if (t.empty () || *end || v <= 0 || v > 65535)
+      throw std::invalid_argument ("mask '" + path + "': bad " + what);
+    return (int) v;
+  };
+  const std::string magic = token ();
+  if (magic != "P5" && magic != "P2")
+    throw std::invalid_argument ("mask '" + path + "' is not a PGM image "
+        "(convert it with: ffmpeg -i MASK -pix_fmt gray mask.pgm)");
+  MaskImage mask;
+  mask.width = number ("width");
+  mask.height = number ("height");
+  if (number ("maximum value") > 255)
+    throw std::invalid_argument ("mask '" + path + "' is not 8-bit");
+  mask.pixels.resize ((std::size_t) mask.width * mask.height);
+  if (magic == "P5") {
+    in.read ((char *) mask.pixels.data (), (std::streamsize) mask.pixels.size ());
+    if ((std::size_t) in.gcount () != mask.pixels.size ())
+      throw std::invalid_argument ("mask '" + path + "' is truncated");
+  } else {
+    for (std::uint8_t &v : mask.pixels) {
+      const std::string t = token ();
+      if (t.empty ())
+        throw std::invalid_argument ("mask '" + path + "' is truncated");
+      v = (std::uint8_t) std::clamp (std::atoi (t.c_str ()), 0, 255);
+    }
+  }
+  return mask;
+}
+
 std::vector<RegionSpec>
 parse_regions (const std::string &text)
 {
@@ -369,6 +427,18 @@ MotionDetector::State::configure (const FrameView &frame)
     analysed (to_analysis (spec)).setTo (1);
   for (const RegionSpec &spec : settings.ignore_regions)
     analysed (to_analysis (spec)).setTo (0);
+  /* The mask at each analysis pixel's centre. */
+  const MaskImage &mask = settings.ignore_mask;
+  for (int j = 0; !mask.empty () && j < height; j++) {
+    const int my = std::min ((int) ((j + 0.5) * mask.height / height),
+        mask.height - 1);
+    for (int i = 0; i < width; i++) {
+      const int mx = std::min ((int) ((i + 0.5) * mask.width / width),
+          mask.width - 1);
+      if (mask.pixels[(std::size_t) my * mask.width + mx] < 128)
+        analysed.at<std::uint8_t> (j, i) = 0;
+    }
+  }
   analysed_count = cv::countNonZero (analysed);
   analysed.convertTo (analysed_f, CV_32F);
 
@@ -445,7 +515,8 @@ MotionDetector::set_settings (const DetectorSettings &settings)
   const bool geometry_changed = settings.analysis_width != old.analysis_width
       || format_regions (settings.regions) != format_regions (old.regions)
       || format_regions (settings.ignore_regions)
-      != format_regions (old.ignore_regions);
+      != format_regions (old.ignore_regions)
+      || !(settings.ignore_mask == old.ignore_mask);
   state_->settings = settings;
   if (geometry_changed)
     state_->frame_width = 0;    /* re-configure on the next frame */

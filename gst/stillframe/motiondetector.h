@@ -52,6 +52,27 @@ struct RegionSpec {
 std::vector<RegionSpec> parse_regions (const std::string &text);
 std::string format_regions (const std::vector<RegionSpec> &regions);
 
+/* A greyscale picture of the scene marking what is never analysed: its
+ * black pixels (below 128). It is stretched over the frame, whatever its
+ * size. */
+struct MaskImage {
+  int width = 0, height = 0;
+  std::vector<std::uint8_t> pixels;     /* width * height, row after row */
+
+  bool empty () const { return pixels.empty (); }
+  bool operator== (const MaskImage &other) const
+  {
+    return width == other.width && height == other.height
+        && pixels == other.pixels;
+  }
+};
+
+/* Reads an 8-bit PGM file (binary "P5" or plain "P2"), the mask format of
+ * Motion and of most image tools (`ffmpeg -i mask.png -pix_fmt gray
+ * mask.pgm`). Throws std::invalid_argument with a message naming the
+ * problem. */
+MaskImage load_pgm_mask (const std::string &path);
+
 struct DetectorSettings {
   /* Width of the subsampled luma image the analysis works on; the height
    * follows the frame's aspect ratio. Frames narrower than this are analysed
@@ -68,6 +89,8 @@ struct DetectorSettings {
   std::vector<RegionSpec> regions;
   /* These rectangles are never analysed, even inside `regions`. */
   std::vector<RegionSpec> ignore_regions;
+  /* Nor are the black parts of this mask. */
+  MaskImage ignore_mask;
 
   double noise_multiplier () const { return 10.0 - 7.0 * sensitivity; }
 };

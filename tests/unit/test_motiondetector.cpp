@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 using stillframe::DetectorSettings;
@@ -235,6 +237,67 @@ TEST (MotionDetector, IgnoreRegionHidesMotion)
   MotionDetector corner (settings);
   counts = run (spec, corner);
   EXPECT_EQ (counts.motion_detected, 0);
+}
+
+/* A 16x9 mask, black over rows [black_from, black_to) of 9, written as
+ * binary or plain PGM. */
+static std::string
+write_mask (const std::string &name, int black_from, int black_to, bool plain)
+{
+  const std::string path = ::testing::TempDir () + name;
+  std::ofstream out (path, std::ios::binary);
+  out << (plain ? "P2" : "P5") << "\n# stillframe test mask\n16 9\n255\n";
+  for (int y = 0; y < 9; y++)
+    for (int x = 0; x < 16; x++) {
+      const int v = y >= black_from && y < black_to ? 0 : 255;
+      if (plain)
+        out << v << (x == 15 ? "\n" : " ");
+      else
+        out.put ((char) v);
+    }
+  return path;
+}
+
+TEST (MotionDetector, IgnoreMaskHidesMotion)
+{
+  /* clipgen's first box crosses at 30 % of the height: rows 2-4 of 9. */
+  clipgen::ClipSpec spec = small_spec (3, 3);
+  spec.add_spans ("1-2");
+  for (bool plain : {false, true}) {
+    DetectorSettings settings;
+    settings.ignore_mask = stillframe::load_pgm_mask (write_mask ("band.pgm",
+            1, 6, plain));
+    EXPECT_EQ (settings.ignore_mask.width, 16);
+    MotionDetector masked (settings);
+    EXPECT_EQ (run (spec, masked).motion_detected, 0) << "plain " << plain;
+
+    settings.ignore_mask = stillframe::load_pgm_mask (write_mask ("top.pgm",
+            0, 1, plain));
+    MotionDetector top_masked (settings);
+    Counts counts = run (spec, top_masked);
+    EXPECT_EQ (counts.motion_detected, counts.motion_frames);
+  }
+}
+
+TEST (MotionDetector, BadMaskFilesAreNamed)
+{
+  auto message = [] (const std::string &path) -> std::string {
+    try {
+      stillframe::load_pgm_mask (path);
+    } catch (const std::invalid_argument &e) {
+      return e.what ();
+    }
+    return "";
+  };
+  EXPECT_NE (message ("/nonexistent.pgm").find ("cannot read"),
+      std::string::npos);
+  const std::string png = ::testing::TempDir () + "mask.png";
+  std::ofstream (png) << "\x89PNG....";
+  EXPECT_NE (message (png).find ("not a PGM"), std::string::npos);
+  const std::string cut = ::testing::TempDir () + "cut.pgm";
+  std::ofstream (cut, std::ios::binary) << "P5 16 9 255\n" << std::string (20,
+      'x');
+  EXPECT_NE (message (cut).find ("truncated"), std::string::npos);
 }
 
 TEST (Regions, ParsesPixelsAndFractions)

@@ -334,26 +334,35 @@ GST_START_TEST (test_regions)
 
 GST_END_TEST;
 
-GST_START_TEST (test_bad_regions_are_an_error)
+/* Setting `property` to `value` makes the next frame fail with an error
+ * whose message contains both `what` and `why`. */
+static void
+check_bad_setting (const gchar * property, const gchar * value,
+    const gchar * what, const gchar * why)
 {
   GstVideoInfo info;
   GstHarness *h = setup_detect ("I420", &info);
   GstBus *bus = attach_bus (h);
-  g_object_set (h->element, "regions", "1,2,3", NULL);
+  g_object_set (h->element, property, value, NULL);
   fail_unless_equals_int (gst_harness_push (h, make_frame (&info, 0, 0, 0,
               0)), GST_FLOW_ERROR);
   GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   GError *error = NULL;
   gst_message_parse_error (msg, &error, NULL);
-  fail_unless (strstr (error->message, "regions") != NULL, "%s",
-      error->message);
-  fail_unless (strstr (error->message, "4 numbers") != NULL, "%s",
-      error->message);
+  fail_unless (strstr (error->message, what) != NULL, "%s", error->message);
+  fail_unless (strstr (error->message, why) != NULL, "%s", error->message);
   g_error_free (error);
   gst_message_unref (msg);
   detach_bus (h, bus);
   gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_bad_regions_are_an_error)
+{
+  check_bad_setting ("regions", "1,2,3", "regions", "4 numbers");
+  check_bad_setting ("ignore-mask", "/nonexistent/mask.pgm", "ignore-mask",
+      "cannot read");
 }
 
 GST_END_TEST;
