@@ -517,6 +517,8 @@ class ErrorTest(unittest.TestCase):
         self.check(["trim", bogus, "-o", out, "--force"], 1, "not a video")
         with open(out) as f:
             self.assertEqual(f.read(), "mine")
+
+    def test_output_folder_without_write_permission(self):
         locked = os.path.join(self.tmp, "ro")
         os.mkdir(locked)
         os.chmod(locked, 0o500)
