@@ -37,11 +37,15 @@ box_at (const ClipSpec &spec, const MovingBox &box, double t)
    * in view however long its span. */
   const int side = std::max (2, (int) std::lround (box.size * spec.height));
   const double range = std::max (1, spec.width - side);
-  double travelled = std::fmod ((std::clamp (t, box.start, box.end)
+  const double end = box.stand_after >= 0 ?
+      std::min (box.end, box.start + box.stand_after) : box.end;
+  double travelled = std::fmod ((std::clamp (t, box.start, end)
           - box.start) * box.speed * spec.width + 0.05 * spec.width,
       2 * range);
   if (travelled > range)
     travelled = 2 * range - travelled;
+  if (t > end)
+    travelled += box.sway * std::sin (2 * M_PI * 0.5 * (t - end));
   const int x0 = (int) std::lround (travelled);
   const int y0 = (int) std::lround (box.y * spec.height) - side / 2;
   return BoxPosition { x0, y0, x0 + side, y0 + side };

@@ -18,6 +18,10 @@ struct MovingBox {
   double speed = 0.25;        /* frame widths per second */
   double y = 0.5;             /* centre, as a fraction of the frame height */
   int contrast = 60;          /* luma difference from the scene */
+  /* When >= 0: seconds after `start` at which the box stops travelling and
+   * stands nearly still, swaying `sway` pixels like a person waiting. */
+  double stand_after = -1;
+  double sway = 3;
 };
 
 struct ClipSpec {

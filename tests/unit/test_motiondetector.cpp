@@ -264,6 +264,30 @@ TEST (Scenarios, SmallFaintObjectAtNightIsMotion)
   EXPECT_EQ (false_alarms, 0);
 }
 
+TEST (Scenarios, StandingPersonStaysAnEvent)
+{
+  /* Walks in for 1 s, then stands nearly still for 10 s (swaying by one
+   * pixel): the visit must not be cut in the middle. Something that does
+   * not move at all is learned as scenery after 2 s, by design. */
+  clipgen::ClipSpec spec = small_spec (14, 3);
+  spec.add_spans ("1-12");
+  spec.boxes[0].stand_after = 1;
+  spec.boxes[0].sway = 1;
+  Scenario scenario (spec);
+  MotionDetector detector;
+  int missed_run = 0, longest_missed_run = 0;
+  for (int i = 0; i < spec.frame_count (); i++) {
+    const bool motion = detector.analyse (scenario.frame (i),
+        scenario.time (i)).motion;
+    if (!spec.frame_has_motion (i))
+      continue;
+    missed_run = motion ? 0 : missed_run + 1;
+    longest_missed_run = std::max (longest_missed_run, missed_run);
+  }
+  /* Shorter than the cut's min-static-duration (3 s): the span stays. */
+  EXPECT_LT (longest_missed_run, 3 * 30);
+}
+
 TEST (Scenarios, SlowLightingDriftIsStill)
 {
   clipgen::ClipSpec spec = small_spec (20, 4);
