@@ -476,11 +476,11 @@ void
 link_audio (Job *job, GstPad *pad)
 {
   GstBin *bin = GST_BIN (job->pipeline);
-  GstElement *queue = make ("queue");
+  GstElement *queue = make ("queue", "input-audio-queue");
   g_object_set (queue, "max-size-time", (guint64) 5 * GST_SECOND,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
-  GstElement *convert = make ("audioconvert"), *resample =
-      make ("audioresample");
+  GstElement *convert = make ("audioconvert", "input-audio-convert");
+  GstElement *resample = make ("audioresample", "input-audio-resample");
   add_chain (bin, {queue, convert, resample});
   GstPad *cut_sink = gst_element_request_pad_simple (job->cut,
       "audio_sink_%u");
@@ -570,7 +570,7 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
   GstBin *bin = GST_BIN (job->pipeline);
   try {
     if (g_str_has_prefix (name, "video/") && !job->has_video) {
-      GstElement *head = gst_bin_get_by_name (bin, "video-head");
+      GstElement *head = gst_bin_get_by_name (bin, "input-video-queue");
       GstPad *sink = gst_element_get_static_pad (head, "sink");
       gst_pad_link (pad, sink);
       gst_object_unref (sink);
@@ -933,7 +933,7 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
       g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
                   GstPad *decoded, gpointer d) {
                 GstElement *video_head = gst_bin_get_by_name (GST_BIN
-                    (((Job *) d)->pipeline), "video-head");
+                    (((Job *) d)->pipeline), "input-video-queue");
                 GstPad *sink = gst_element_get_static_pad (video_head, "sink");
                 if (!gst_pad_is_linked (sink))
                   gst_pad_link (decoded, sink);
@@ -1047,10 +1047,10 @@ build_pipeline (Job *job)
   g_free (uri);
   gst_caps_unref (raw);
 
-  GstElement *queue = make ("queue", "video-head");
+  GstElement *queue = make ("queue", "input-video-queue");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
-  GstElement *convert = make ("videoconvert");
+  GstElement *convert = make ("videoconvert", "input-video-convert");
   GstElement *detect = make ("stillframedetect", "detect");
   g_object_set (detect, "post-messages", FALSE, NULL);
   for (const auto &[k, v] : o.detect_props)
@@ -1412,6 +1412,15 @@ on_end_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Whether `element` reads or converts the input, before the cut: its
+ * errors mean damaged input (odd-sized PCM, say), not a failure to write. */
+static bool
+reads_input (Job *job, GstObject *element)
+{
+  return gst_object_has_as_ancestor (element, GST_OBJECT (job->decode))
+      || g_str_has_prefix (GST_OBJECT_NAME (element), "input-");
+}
+
 /* The input broke off after some frames: what was read goes to the output,
  * finished as at the end of the input. */
 static void
@@ -1469,9 +1478,8 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       const bool nothing_read = job->frames_seen == 0;
       const GstClockTime read_until = job->last_end;
       g_mutex_unlock (&job->lock);
-      if (!nothing_read && job->decode
-          && gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
-              GST_OBJECT (job->decode))) {
+      if (!nothing_read && job->decode && reads_input (job,
+              GST_MESSAGE_SRC (msg))) {
         if (!job->finish_timer) {
           job->damaged = true;
           job->notes.push_back ("reading stopped at " +
