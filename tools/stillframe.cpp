@@ -1648,7 +1648,9 @@ watch_for_stall (Job *job, gint64 now)
     return;
   }
   const GstClockTime stalled = (now - job->watched_since_us) * GST_USECOND;
-  if (stalled < job->options->stall_timeout || job->finish_timer)
+  /* Once interrupted or ending early, the input stops on purpose. */
+  if (stalled < job->options->stall_timeout || job->finish_timer
+      || job->interrupted)
     return;
   const std::string seconds = std::to_string ((int) to_seconds (stalled));
   if (frames > 0 && job->decode) {
