@@ -377,6 +377,7 @@ struct MotionDetector::State {
   std::vector<std::uint8_t> row_changed;            /* any changed pixel */
   cv::Mat variance;                                 /* CV_32F, levels^2 */
   bool learned = false;
+  int frames_judged = 0;                            /* since learned */
   double last_timestamp = -1.0;
   bool previous_over_threshold = false;
 
@@ -562,6 +563,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     s.variance = cv::Mat::zeros (s.current.size (), CV_32F);
     s.previous_over_threshold = false;
     s.learned = true;
+    s.frames_judged = 0;
     return result;
   }
 
@@ -671,9 +673,11 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
       s.scratch[1]);
   /* Codecs and sensors are noisier on texture, edges and specks than on
    * flat areas: each pixel also keeps its own noise variance, learned while
-   * it is background. */
-  const float variance_rate =
-      (float) (1.0 - std::exp (-interval / kVarianceTime));
+   * it is background: a plain mean over the first frames (from nothing, a
+   * long-run average would take seconds to learn a noisy patch), then a
+   * kVarianceTime average. */
+  const float variance_rate = std::max (1.0f / ++s.frames_judged,
+      (float) (1.0 - std::exp (-interval / kVarianceTime)));
   const float k2 = k * k;
   std::array<float, 256> band2_lut;    /* squared band threshold by level */
   for (int v = 0; v < 256; v++)

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <cmath>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -466,4 +468,36 @@ TEST (MotionDetector, LoneFaintFrameIsNotMotion)
   sure.analyse (view, 0);
   view.channel[0] = patch.data ();
   EXPECT_TRUE (sure.analyse (view, 0.04).motion);
+}
+
+TEST (MotionDetector, NoisyPatchIsLearnedFromTheStart)
+{
+  /* A flat scene with one patch far noisier than the rest (foliage, a
+   * codec's worst macroblocks): the global noise level suits the flat
+   * part, and the patch's own noise must be learned within a few frames
+   * of the start, not over the seconds a long-run average takes. */
+  const int w = 320, h = 180;
+  std::vector<std::uint8_t> frame ((std::size_t) w * h);
+  FrameView view;
+  view.channel[0] = frame.data ();
+  view.row_stride = w;
+  view.width = w;
+  view.height = h;
+  std::mt19937 random (3);
+  std::normal_distribution<double> quiet (0.0, 0.5), loud (0.0, 8.0);
+  MotionDetector detector;
+  int motion_after_warmup = 0;
+  for (int i = 0; i < 90; i++) {
+    for (int y = 0; y < h; y++)
+      for (int x = 0; x < w; x++) {
+        const bool in_patch = x >= 40 && x < 120 && y >= 40 && y < 120;
+        const double v = 100 + (in_patch ? loud (random) : quiet (random));
+        frame[(std::size_t) y * w + x] =
+            (std::uint8_t) std::clamp ((int) std::lround (v), 0, 255);
+      }
+    const bool motion = detector.analyse (view, i / 30.0).motion;
+    if (i >= 10)
+      motion_after_warmup += motion;
+  }
+  EXPECT_EQ (motion_after_warmup, 0);
 }
