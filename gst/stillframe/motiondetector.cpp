@@ -676,7 +676,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
    * it is background: a plain mean over the first frames (from nothing, a
    * long-run average would take seconds to learn a noisy patch), then a
    * kVarianceTime average. */
-  const float variance_rate = std::max (1.0f / ++s.frames_judged,
+  s.frames_judged = std::min (s.frames_judged + 1, 1 << 20);
+  const float variance_rate = std::max (1.0f / s.frames_judged,
       (float) (1.0 - std::exp (-interval / kVarianceTime)));
   const float k2 = k * k;
   std::array<float, 256> band2_lut;    /* squared band threshold by level */
