@@ -83,6 +83,18 @@ def dvrscan_comparison(env):
             else "missing"
         print(f"| {golden} | {ours} | {diff} |")
 
+    # DVR-Scan's issue #53: an exposure change that DVR-Scan reports as one
+    # event (a false positive upstream). Nothing moves.
+    exposure = os.path.join(REAL, "dvrscan", "issue53_brightness_change.avi")
+    if os.path.exists(exposure):
+        report = os.path.join(BUILD, "bench-clips", "issue53-report.json")
+        run([os.path.join(BUILD, "tools", "stillframe"), "scan", exposure,
+             "-q", "--report", report], env)
+        with open(report) as f:
+            events = len(json.load(f)["events"])
+        print(f"\nDVR-Scan issue53_brightness_change.avi (exposure change, "
+              f"DVR-Scan: 1 event): stillframe {events} events")
+
 
 def run(cmd, env=None):
     return subprocess.run(cmd, check=True, capture_output=True, text=True,
