@@ -44,9 +44,10 @@ constexpr double kVarianceTime = 5.0;
 constexpr double kAbsorbTime = 60.0;
 /* Foreground with no frame-to-frame change within kActivityRadius
  * (analysis pixels) for this long is scenery that changed (a parked car, a
- * moved chair, a moved camera) and is learned at once. A person standing
+ * moved chair, a moved camera) and is learned at once: an object put down
+ * stops being an event soon after the hand has left. A person standing
  * nearly still keeps moving a little, which keeps their area foreground. */
-constexpr double kSettleTime = 2.0;
+constexpr double kSettleTime = 1.2;
 constexpr int kActivityRadius = 6;
 constexpr double kLoneFrameFactor = 4.0;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
@@ -56,6 +57,22 @@ constexpr int kJitterRadius = 1;
 /* An isolated changed pixel is noise: keep pixels with at least this many
  * changed pixels in their 3x3 neighbourhood (themselves included). */
 constexpr int kMinNeighbourhoodCount = 3;
+/* Light that changes over part of the scene (a shadow cast from outside
+ * the picture, a lamp, a cloud's edge) is smooth: what is left of the
+ * difference after the global offset, averaged over a window of
+ * 1/kLocalLightWindows of the analysis width, is taken as a local change
+ * of light. Objects have edges, which such an average does not follow.
+ * Foreground is left out of the average, and differences are clipped to
+ * kLocalLightClip levels first, so that an object barely moves its
+ * surroundings' light. The average is kept on a grid of every
+ * kLocalLightStride-th pixel and row: it is smooth, and cheap there. */
+constexpr int kLocalLightWindows = 10;
+constexpr float kLocalLightClip = 8.0f;
+constexpr int kLocalLightStride = 4;
+/* Surfaces answer a change of light by different amounts (a glossy
+ * bottle, water, a specular highlight): a pixel's change is explained by
+ * light up to this multiple of the local average. */
+constexpr float kLocalLightReach = 2.0f;
 
 /* By value, unlike std::min/std::max, which return references the
  * vectoriser cannot see through. */
@@ -69,6 +86,49 @@ inline float
 max_of (float a, float b)
 {
   return a < b ? b : a;
+}
+
+/* The part of a pixel's own difference `own` that the local change of
+ * light `local` explains: up to kLocalLightReach times it, in its
+ * direction, and never more than the difference itself (it may explain a
+ * change, never add one). */
+inline float
+light_within (float local, float own)
+{
+  const float reach = kLocalLightReach * local;
+  return min_of (max_of (reach, min_of (own, 0.0f)), max_of (own, 0.0f));
+}
+
+/* out = the mean of each pixel's (2r+1)^2 neighbourhood, clipped at the
+ * borders (running sums: the cost does not depend on r). out may be in. */
+void
+box_mean (const cv::Mat &in, int r, cv::Mat &out, cv::Mat &columns,
+    std::vector<float> &prefix)
+{
+  const int h = in.rows, w = in.cols;
+  out.create (h, w, CV_32F);
+  columns.create (h + 1, w, CV_32F);     /* row j: sum of rows < j */
+  std::fill_n (columns.ptr<float> (0), w, 0.0f);
+  for (int j = 0; j < h; j++) {
+    const float *above = columns.ptr<float> (j), *row = in.ptr<float> (j);
+    float *sum = columns.ptr<float> (j + 1);
+    for (int i = 0; i < w; i++)
+      sum[i] = above[i] + row[i];
+  }
+  prefix.resize (w + 1);
+  for (int j = 0; j < h; j++) {
+    const int top = std::max (j - r, 0), bottom = std::min (j + r + 1, h);
+    const float *a = columns.ptr<float> (top), *b = columns.ptr<float> (bottom);
+    float *o = out.ptr<float> (j);
+    prefix[0] = 0;
+    for (int i = 0; i < w; i++)
+      prefix[i + 1] = prefix[i] + (b[i] - a[i]);
+    for (int i = 0; i < w; i++) {
+      const int left = std::max (i - r, 0), right = std::min (i + r + 1, w);
+      o[i] = (prefix[right] - prefix[left])
+          / (float) ((right - left) * (bottom - top));
+    }
+  }
 }
 
 /* Row-wise helpers of the 3x3 filters below; __restrict (only honoured on
@@ -167,8 +227,10 @@ follow_row (int n, const float *__restrict cur, float follow,
  * 1 where the pixel flickered and band2[i] 1 where it changed (0 else).
  * In its own function so that __restrict tells the vectoriser the rows do
  * not overlap. */
+template <bool kWithLight>
 void
 judge_row (int n, const float *__restrict cur, const float *__restrict prev,
+    const float *__restrict bg, const float *__restrict light,
     const float *__restrict low, const float *__restrict high,
     const float *__restrict analysed, float k2, float variance_rate,
     float *__restrict variance, float *__restrict offset,
@@ -176,7 +238,9 @@ judge_row (int n, const float *__restrict cur, const float *__restrict prev,
 {
   for (int i = 0; i < n; i++) {
     const float threshold2 = max_of (band2[i], k2 * variance[i]);
-    const float value = cur[i] - offset[i];
+    float value = cur[i] - offset[i];
+    if constexpr (kWithLight)
+      value -= light_within (light[i], value - bg[i]);
     const float d = value - min_of (max_of (value, low[i]), high[i]);
     const float d2 = d * d;
     /* 0 or 1, by multiplication: a branch would stop vectorisation. */
@@ -374,6 +438,10 @@ struct MotionDetector::State {
   cv::Mat scratch[2];                               /* CV_32F, per pass */
   cv::Mat changed, flicker, active;                 /* CV_8U */
   cv::Mat settled_time;                             /* CV_32F, seconds */
+  cv::Mat light;          /* CV_32F, levels, per kLocalLightStride cell */
+  std::vector<float> light_row;  /* one row of it at full resolution */
+  cv::Mat box_columns;                              /* for box_mean() */
+  std::vector<float> box_prefix;                    /* for box_mean() */
   std::vector<std::uint8_t> row_changed;            /* any changed pixel */
   cv::Mat variance;                                 /* CV_32F, levels^2 */
   bool learned = false;
@@ -383,6 +451,7 @@ struct MotionDetector::State {
 
   void configure (const FrameView &frame);
   void sample (const FrameView &frame);
+  void follow_local_light (const std::array<float, 256> &offset_lut);
   double frame_interval (double timestamp);
 };
 
@@ -444,6 +513,7 @@ MotionDetector::State::configure (const FrameView &frame)
   analysed.convertTo (analysed_f, CV_32F);
 
   sampled.create (height, width, CV_32F);
+  light_row.resize (width);
   changed.create (height, width, CV_8U);
   active.create (height, width, CV_8U);
   flicker.create (height, width, CV_8U);
@@ -482,6 +552,35 @@ MotionDetector::State::sample (const FrameView &frame)
     }
   }
   blur3x3 (sampled, current, scratch[0]);
+}
+
+/* light = the local change of light (see kLocalLightWindows), one value
+ * per kLocalLightStride-square cell, sampled at its centre. Foreground and
+ * pixels that are not analysed count as unchanged. */
+void
+MotionDetector::State::follow_local_light (const std::array<float, 256>
+    &offset_lut)
+{
+  const int rows = current.rows, cols = current.cols;
+  light.create ((rows + kLocalLightStride - 1) / kLocalLightStride,
+      (cols + kLocalLightStride - 1) / kLocalLightStride, CV_32F);
+  constexpr int kCentre = kLocalLightStride / 2;
+  for (int j = 0; j < light.rows; j++) {
+    const int y = std::min (j * kLocalLightStride + kCentre, rows - 1);
+    const float *cur = current.ptr<float> (y);
+    const float *bg = background.ptr<float> (y);
+    const std::uint8_t *use = analysed.ptr<std::uint8_t> (y);
+    const std::uint8_t *was_changed = changed.ptr<std::uint8_t> (y);
+    float *out = light.ptr<float> (j);
+    for (int i = 0; i < light.cols; i++) {
+      const int x = std::min (i * kLocalLightStride + kCentre, cols - 1);
+      const int level = std::clamp ((int) bg[x], 0, 255);
+      out[i] = use[x] && !was_changed[x] ? std::clamp (cur[x] - bg[x]
+          - offset_lut[level], -kLocalLightClip, kLocalLightClip) : 0.0f;
+    }
+  }
+  box_mean (light, std::max (1, cols / (2 * kLocalLightStride
+              * kLocalLightWindows)), light, box_columns, box_prefix);
 }
 
 double
@@ -626,6 +725,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     offset_lut[v] = bin_offset[lo] * (1 - t) + bin_offset[hi] * t;
   }
 
+  s.follow_local_light (offset_lut);
+
   /* Pass 2: noise per brightness bin, as the median absolute deviation of the
    * illumination-corrected difference. */
   std::array<std::array<int, kDeviationHistSize>, kBrightnessBins> dev_hist {};
@@ -636,11 +737,15 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     const float *bg = s.background.ptr<float> (j);
     const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
     const std::uint8_t *was_changed = s.changed.ptr<std::uint8_t> (j);
+    const float *light = s.light.ptr<float> (j / kLocalLightStride);
     for (int i = 0; i < cols; i += kStatsStride) {
       if (!use[i] || was_changed[i])
         continue;
       const int level = std::clamp ((int) bg[i], 0, 255);
-      const float d = cur[i] - bg[i] - offset_lut[level];
+      /* The local light whole, not light_within (): limited to each
+       * pixel's difference, it would shrink the noise as well. */
+      const float d = cur[i] - bg[i] - offset_lut[level]
+          - light[i / kLocalLightStride];
       const int q = std::min ((int) (std::fabs (d) * kDeviationHistScale),
           kDeviationHistSize - 1);
       dev_hist[level / kBinWidth][q]++;
@@ -686,6 +791,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   std::vector<std::uint8_t> &row_changed = s.row_changed;
   row_changed.assign (rows, 0);
   int raw_changed = 0;
+  bool row_has_light = false;
   for (int j = 0; j < rows; j++) {
     const float *cur = s.current.ptr<float> (j);
     const float *bg = s.background.ptr<float> (j);
@@ -704,9 +810,23 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
       offset[i] = offset_lut[level];
       band2[i] = band2_lut[level];
     }
+    /* The local light at every pixel of the row (rows of a cell share
+     * it). Mostly there is none: a local average under the noise level
+     * would explain too little to matter, and the row is judged without. */
+    float *light_row = s.light_row.data ();
+    if (j % kLocalLightStride == 0) {
+      const float *light = s.light.ptr<float> (j / kLocalLightStride);
+      row_has_light = false;
+      for (int i = 0; i < cols; i++) {
+        const float local = light[i / kLocalLightStride];
+        light_row[i] = std::fabs (local) < overall_sigma ? 0.0f : local;
+        row_has_light |= light_row[i] != 0.0f;
+      }
+    }
     /* All in floats (the analysed mask too), which vectorises; the
      * results overwrite the lookups: 1 for changed, 1 for flicker. */
-    judge_row (cols, cur, prev, low, high, s.analysed_f.ptr<float> (j), k2,
+    (row_has_light ? judge_row<true> : judge_row<false>) (cols, cur, prev,
+        bg, light_row, low, high, s.analysed_f.ptr<float> (j), k2,
         variance_rate, variance, offset, band2);
     int changed_in_row = 0;
     for (int i = 0; i < cols; i++) {
@@ -723,6 +843,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   int changed_count = 0;
   int min_x = cols, min_y = rows, max_x = -1, max_y = -1;
   for (int j = 0; raw_changed > 0 && j < rows; j++) {
+    if (!row_changed[j])
+      continue;
     const std::uint8_t *above = s.changed.ptr<std::uint8_t> (std::max (j - 1,
             0));
     const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
@@ -780,6 +902,7 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     float *settled = s.settled_time.ptr<float> (j);
     const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
     const std::uint8_t *active = s.active.ptr<std::uint8_t> (j);
+    const float *light = s.light.ptr<float> (j / kLocalLightStride);
     if (!row_changed[j]) {
       follow_row (cols, cur, follow, bg, settled);
       continue;
@@ -795,8 +918,9 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
         settled[i] = 0;
         bg[i] = cur[i];
       } else {
-        const float shifted = bg[i]
-            + follow * offset_lut[std::clamp ((int) bg[i], 0, 255)];
+        const float shifted = bg[i] + follow
+            * (offset_lut[std::clamp ((int) bg[i], 0, 255)]
+            + light[i / kLocalLightStride]);
         bg[i] = shifted + absorb * (cur[i] - shifted);
       }
     }

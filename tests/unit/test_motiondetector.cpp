@@ -265,7 +265,7 @@ TEST (Scenarios, StandingPersonStaysAnEvent)
 {
   /* Walks in for 1 s, then stands nearly still for 10 s (swaying by one
    * pixel): the visit must not be cut in the middle. Something that does
-   * not move at all is learned as scenery after 2 s, by design. */
+   * not move at all is learned as scenery after 1.2 s, by design. */
   clipgen::ClipSpec spec = small_spec (14, 3);
   spec.add_spans ("1-12");
   spec.boxes[0].stand_after = 1;
@@ -500,4 +500,76 @@ TEST (MotionDetector, NoisyPatchIsLearnedFromTheStart)
       motion_after_warmup += motion;
   }
   EXPECT_EQ (motion_after_warmup, 0);
+}
+
+/* A plain wall over a brighter table, faintly textured, under a soft
+ * shadow cast from outside the picture: it darkens by up to `shadow_depth`
+ * levels around (80, 110), fading in from 1 s to 1.5 s, and a glossy spot
+ * in it (a highlight on a bottle) loses twice as much. An optional dark
+ * object crosses the shadowed area from 2 s to 3 s. */
+class ShadowScene {
+public:
+  static constexpr int kWidth = 320, kHeight = 180;
+
+  ShadowScene () : frame_ ((std::size_t) kWidth * kHeight), random_ (5)
+  {
+    view_.channel[0] = frame_.data ();
+    view_.row_stride = kWidth;
+    view_.width = kWidth;
+    view_.height = kHeight;
+  }
+
+  const FrameView &frame (double t, double shadow_depth, bool object)
+  {
+    const double fade = std::clamp ((t - 1.0) / 0.5, 0.0, 1.0);
+    const int object_x = (int) std::lround (40 + (t - 2.0) * 100);
+    for (int y = 0; y < kHeight; y++)
+      for (int x = 0; x < kWidth; x++) {
+        const double scenery = (y < 120 ? 110 : 170)
+            + 3 * std::sin (x * 0.21) * std::cos (y * 0.17);
+        const double dx = (x - 80) / 60.0, dy = (y - 110) / 50.0;
+        const bool glossy = std::abs (x - 84) < 5 && std::abs (y - 96) < 8;
+        const double shadow = fade * shadow_depth * (glossy ? 2.0 : 1.0)
+            * std::exp (-(dx * dx + dy * dy));
+        double v = scenery - shadow + noise_ (random_);
+        if (object && t >= 2.0 && t < 3.0 && std::abs (x - object_x) < 6
+            && std::abs (y - 100) < 6)
+          v -= 35;
+        frame_[(std::size_t) y * kWidth + x] =
+            (std::uint8_t) std::clamp ((int) std::lround (v), 0, 255);
+      }
+    return view_;
+  }
+
+private:
+  std::vector<std::uint8_t> frame_;
+  FrameView view_;
+  std::mt19937 random_;
+  std::normal_distribution<double> noise_ { 0.0, 1.5 };
+};
+
+TEST (Scenarios, SoftShadowFromOutsideIsStill)
+{
+  ShadowScene scene;
+  MotionDetector detector;
+  int motion = 0;
+  for (int i = 0; i < 120; i++)
+    motion += detector.analyse (scene.frame (i / 30.0, 12, false),
+        i / 30.0).motion;
+  EXPECT_EQ (motion, 0);
+}
+
+TEST (Scenarios, ObjectInsideSoftShadowIsMotion)
+{
+  ShadowScene scene;
+  MotionDetector detector;
+  int motion_before = 0, motion_during = 0;
+  for (int i = 0; i < 90; i++) {
+    const double t = i / 30.0;
+    const bool motion = detector.analyse (scene.frame (t, 12, true),
+        t).motion;
+    (t < 2.0 ? motion_before : motion_during) += motion;
+  }
+  EXPECT_EQ (motion_before, 0);
+  EXPECT_GE (motion_during, 27);        /* of 30 frames */
 }
