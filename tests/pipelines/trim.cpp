@@ -86,16 +86,18 @@ remove_temp (const std::string & path)
   g_free (dir);
 }
 
-/* Trims `spec` through the README pipeline (with `encoder`) and checks the
- * output against the same input cut with timestamps=original. */
+/* Trims `spec` (encoded at `bitrate_kbps`, 0 for clipgen's choice) through
+ * the README pipeline (with `encoder`) and checks the output against the
+ * same input cut with timestamps=original. */
 static void
 check_trim (const clipgen::ClipSpec & spec, const std::string & encoder,
-    int expected_spans)
+    int expected_spans, int bitrate_kbps = 0)
 {
   const std::string input = temp_path ("in.mp4");
   const std::string output = g_path_get_dirname (input.c_str ()) +
       std::string ("/out.mp4");
-  const std::string written = clipgen::write_clip (spec, input);
+  const std::string written = clipgen::write_clip (spec, input,
+      bitrate_kbps);
   fail_unless_equals_string (written.c_str (), "");
 
   const std::string decode = "filesrc location=\"" + input + "\" ! "
@@ -206,6 +208,21 @@ GST_START_TEST (test_trim_720p_with_bframes)
 
 GST_END_TEST;
 
+GST_START_TEST (test_trim_starved_bitrate)
+{
+  /* Noise coded at a tenth of a usual bitrate: blocks that come and go,
+   * and a keyframe every 2 s that redraws them all. None of it is motion. */
+  clipgen::ClipSpec spec;
+  spec.width = 640;
+  spec.height = 360;
+  spec.duration = 14;
+  spec.noise_sigma = 5;
+  spec.add_spans ("6-7");
+  check_trim (spec, "x264enc speed-preset=ultrafast", 1, 150);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_state_cycles_and_reuse)
 {
   GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=60 "
@@ -245,6 +262,7 @@ trim_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_trim_noisy_clip_with_drift);
   tcase_add_test (tc, test_trim_720p_with_bframes);
+  tcase_add_test (tc, test_trim_starved_bitrate);
   tcase_add_test (tc, test_state_cycles_and_reuse);
   return s;
 }
