@@ -42,12 +42,15 @@ constexpr float kMinNoiseSigma = 0.35f;
 constexpr double kFollowTime = 2.0;
 constexpr double kVarianceTime = 5.0;
 constexpr double kAbsorbTime = 60.0;
-/* Foreground with no frame-to-frame change within kActivityRadius
- * (analysis pixels) for this long is scenery that changed (a parked car, a
- * moved chair, a moved camera) and is learned at once: an object put down
- * stops being an event soon after the hand has left. A person standing
- * nearly still keeps moving a little, which keeps their area foreground. */
-constexpr double kSettleTime = 1.2;
+/* Foreground with no activity within kActivityRadius (analysis pixels)
+ * for this long is scenery that changed (a parked car, a moved chair, a
+ * moved camera) and is learned at once: an object put down stops being an
+ * event soon after the hand has left. Activity is a change from the
+ * previous frame or from the frame of up to kActivityBaseline before: a
+ * person standing or sitting nearly still moves too slowly to show from
+ * one frame to the next, but not over half a second, and stays an event. */
+constexpr double kSettleTime = 0.6;
+constexpr double kActivityBaseline = 0.5;
 constexpr int kActivityRadius = 6;
 constexpr double kLoneFrameFactor = 4.0;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
@@ -224,13 +227,15 @@ follow_row (int n, const float *__restrict cur, float follow,
 }
 
 /* Pass 3 for one row, see MotionDetector::analyse. On return offset[i] is
- * 1 where the pixel flickered and band2[i] 1 where it changed (0 else).
+ * 1 where the pixel was active (it differs from prev or from earlier, see
+ * kActivityBaseline) and band2[i] 1 where it changed (0 else).
  * In its own function so that __restrict tells the vectoriser the rows do
  * not overlap. */
 template <bool kWithLight>
 void
 judge_row (int n, const float *__restrict cur, const float *__restrict prev,
-    const float *__restrict bg, const float *__restrict light,
+    const float *__restrict earlier, const float *__restrict bg,
+    const float *__restrict light,
     const float *__restrict low, const float *__restrict high,
     const float *__restrict analysed, float k2, float variance_rate,
     float *__restrict variance, float *__restrict offset,
@@ -245,8 +250,9 @@ judge_row (int n, const float *__restrict cur, const float *__restrict prev,
     const float d2 = d * d;
     /* 0 or 1, by multiplication: a branch would stop vectorisation. */
     const float is_changed = (float) (d2 > threshold2) * analysed[i];
-    const float step = cur[i] - prev[i];
-    offset[i] = (float) (step * step > threshold2) * analysed[i];
+    const float step = cur[i] - prev[i], drift = cur[i] - earlier[i];
+    offset[i] = (float) (max_of (step * step, drift * drift) > threshold2)
+        * analysed[i];
     band2[i] = is_changed;
     /* Changed pixels keep their variance. */
     variance[i] += variance_rate * (1.0f - is_changed) * (d2 - variance[i]);
@@ -434,6 +440,8 @@ struct MotionDetector::State {
   int analysed_count = 0;
 
   cv::Mat sampled, current, previous, background;  /* CV_32F */
+  cv::Mat earlier;              /* CV_32F, kActivityBaseline apart at most */
+  double earlier_age = 0;                           /* seconds */
   cv::Mat background_low, background_high;          /* local min/max */
   cv::Mat scratch[2];                               /* CV_32F, per pass */
   cv::Mat changed, flicker, active;                 /* CV_8U */
@@ -657,6 +665,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   if (!s.learned || s.analysed_count == 0) {
     s.current.copyTo (s.background);
     s.current.copyTo (s.previous);
+    s.current.copyTo (s.earlier);
+    s.earlier_age = 0;
     s.changed.setTo (0);
     s.settled_time = cv::Mat::zeros (s.current.size (), CV_32F);
     s.variance = cv::Mat::zeros (s.current.size (), CV_32F);
@@ -772,7 +782,8 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   /* Pass 3: changed pixels. A pixel changed only if it matches no
    * background pixel of its neighbourhood: a shaking camera or codec jitter
    * moves edges and specks by a pixel or two without anything having moved.
-   * Frame-to-frame changes (flicker) show where something is active. */
+   * Changes from the previous frame or from the earlier one (flicker, see
+   * kActivityBaseline) show where something is active. */
   static_assert (kJitterRadius == 1, "range3x3 looks one pixel around");
   range3x3 (s.background, s.background_low, s.background_high, s.scratch[0],
       s.scratch[1]);
@@ -826,8 +837,9 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
     /* All in floats (the analysed mask too), which vectorises; the
      * results overwrite the lookups: 1 for changed, 1 for flicker. */
     (row_has_light ? judge_row<true> : judge_row<false>) (cols, cur, prev,
-        bg, light_row, low, high, s.analysed_f.ptr<float> (j), k2,
-        variance_rate, variance, offset, band2);
+        s.earlier.ptr<float> (j), bg, light_row, low, high,
+        s.analysed_f.ptr<float> (j), k2, variance_rate, variance, offset,
+        band2);
     int changed_in_row = 0;
     for (int i = 0; i < cols; i++) {
       out[i] = band2[i] > 0.0f;
@@ -924,6 +936,11 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
         bg[i] = shifted + absorb * (cur[i] - shifted);
       }
     }
+  }
+  s.earlier_age += interval;
+  if (s.earlier_age >= kActivityBaseline) {
+    s.current.copyTo (s.earlier);
+    s.earlier_age = 0;
   }
   /* The next frame's blur overwrites `current`: swapping saves a copy. */
   cv::swap (s.current, s.previous);

@@ -265,7 +265,7 @@ TEST (Scenarios, StandingPersonStaysAnEvent)
 {
   /* Walks in for 1 s, then stands nearly still for 10 s (swaying by one
    * pixel): the visit must not be cut in the middle. Something that does
-   * not move at all is learned as scenery after 1.2 s, by design. */
+   * not move at all is learned as scenery within about 1 s, by design. */
   clipgen::ClipSpec spec = small_spec (14, 3);
   spec.add_spans ("1-12");
   spec.boxes[0].stand_after = 1;
