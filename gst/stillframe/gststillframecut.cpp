@@ -586,7 +586,11 @@ static GstBuffer *
 detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
 {
   StreamState & state = self->state;
-  GstBufferPool *pool = buffer->pool;
+  /* A buffer that holds a pooled one (stillframedetect's, when the decoder
+   * still had its frame) counts as from that pool. */
+  GstParentBufferMeta *parent = gst_buffer_get_parent_buffer_meta (buffer);
+  GstBufferPool *pool = buffer->pool ? buffer->pool :
+      parent ? parent->buffer->pool : NULL;
   if (pool == NULL)
     return buffer;
   if (pool != state.checked_pool) {
@@ -603,6 +607,8 @@ detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
   }
   if (!state.checked_pool_bounded)
     return buffer;
+  /* The deep copy holds neither the pooled buffer nor its memory (in 1.22
+   * deep copies leave GstParentBufferMeta behind). */
   GstBuffer *copy = gst_buffer_copy_deep (buffer);
   gst_buffer_unref (buffer);
   return copy;

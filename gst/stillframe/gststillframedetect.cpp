@@ -351,6 +351,65 @@ post_motion_message (GstStillframeDetect * self, GstBuffer * buffer,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* A piece of a pooled buffer's memory, mapped for as long as the memory
+ * wrapping it lives; the buffer goes back to its pool after that. */
+struct PooledPiece {
+  GstBuffer *parent;
+  GstMemory *memory;
+  GstMapInfo map;
+};
+
+static void
+release_pooled_piece (gpointer data)
+{
+  PooledPiece *piece = static_cast < PooledPiece * >(data);
+  gst_memory_unmap (piece->memory, &piece->map);
+  gst_buffer_unref (piece->parent);
+  g_free (piece);
+}
+
+/* A decoder keeps its reference to a frame while it pushes it, so the
+ * frame is not writable here and the meta needs a new buffer. One that
+ * shared the frame's memory would leave the decoder's pooled buffer to
+ * come back to its pool with its memory still shared whenever the frame
+ * is held downstream (stillframecut holds frames for seconds): the pool
+ * frees such a buffer and allocates a new one, every frame, and the memory
+ * churns through malloc and the kernel. The new buffer's memory wraps the
+ * pooled buffer's instead, read-only, and holds the pooled buffer, which
+ * goes back whole, to be used again, when that memory is freed. A
+ * GstParentBufferMeta names the pooled buffer too, so that stillframecut
+ * can tell a frame that holds one from a bounded pool. */
+static GstFlowReturn
+gst_stillframe_detect_prepare_output_buffer (GstBaseTransform * trans,
+    GstBuffer * input, GstBuffer ** output)
+{
+  if (input->pool == NULL || gst_buffer_is_writable (input))
+    return GST_BASE_TRANSFORM_CLASS
+        (gst_stillframe_detect_parent_class)->prepare_output_buffer (trans,
+        input, output);
+  /* A copy first, for the metas: the frame's layout (GstVideoMeta) is only
+   * copied with the memory. */
+  GstBuffer *wrapper = gst_buffer_copy (input);
+  for (guint i = 0; i < gst_buffer_n_memory (input); i++) {
+    PooledPiece *piece = g_new0 (PooledPiece, 1);
+    piece->memory = gst_buffer_peek_memory (input, i);
+    if (!gst_memory_map (piece->memory, &piece->map, GST_MAP_READ)) {
+      g_free (piece);
+      gst_buffer_unref (wrapper);
+      GST_ELEMENT_ERROR (trans, RESOURCE, READ, (NULL),
+          ("could not map the frame to read it"));
+      return GST_FLOW_ERROR;
+    }
+    piece->parent = gst_buffer_ref (input);
+    gst_buffer_replace_memory (wrapper, i,
+        gst_memory_new_wrapped (GST_MEMORY_FLAG_READONLY, piece->map.data,
+            piece->map.size, 0, piece->map.size, piece, release_pooled_piece));
+  }
+  gst_buffer_add_parent_buffer_meta (wrapper, input);
+  *output = wrapper;
+  return GST_FLOW_OK;
+}
+
 static GstFlowReturn
 gst_stillframe_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -483,6 +542,8 @@ gst_stillframe_detect_class_init (GstStillframeDetectClass * klass)
   trans_class->transform_ip =
       GST_DEBUG_FUNCPTR (gst_stillframe_detect_transform_ip);
   trans_class->transform_ip_on_passthrough = FALSE;
+  trans_class->prepare_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_stillframe_detect_prepare_output_buffer);
   filter_class->set_info = GST_DEBUG_FUNCPTR (gst_stillframe_detect_set_info);
 }
 

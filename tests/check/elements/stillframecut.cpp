@@ -413,9 +413,14 @@ GST_START_TEST (test_events_stay_in_order)
 
 GST_END_TEST;
 
-GST_START_TEST (test_does_not_starve_a_bounded_pool)
+/* Pushes 20 frames from a pool of 4 (as from a hardware decoder), each
+ * the pooled buffer itself or, as stillframedetect makes when the decoder
+ * still had its frame, a buffer holding it through a GstParentBufferMeta:
+ * held for the pre-roll of the motion at the end, but the pool never runs
+ * dry. */
+static void
+check_bounded_pool (gboolean wrapped)
 {
-  /* Everything is held for the pre-roll of the motion at the end. */
   GstHarness *h = setup_cut ("original", 10 * GST_SECOND, 10 * GST_SECOND, 0);
   GstBufferPool *pool = gst_buffer_pool_new ();
   GstStructure *config = gst_buffer_pool_get_config (pool);
@@ -427,13 +432,18 @@ GST_START_TEST (test_does_not_starve_a_bounded_pool)
   params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
   for (int i = 0; i < 20; i++) {
     GstBuffer *buffer = NULL;
-    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buffer,
-            &params), GST_FLOW_OK);
+    fail_unless (gst_buffer_pool_acquire_buffer (pool, &buffer, &params)
+        == GST_FLOW_OK, "the pool ran dry at frame %d", i);
     GstBuffer *frame = make_frame (i, 0);
     gst_buffer_copy_into (buffer, frame, (GstBufferCopyFlags)
         (GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY), 0, -1);
     gst_buffer_unref (frame);
-    /* Held, but the pool buffer itself went back. */
+    if (wrapped) {
+      GstBuffer *wrapper = gst_buffer_copy (buffer);
+      gst_buffer_add_parent_buffer_meta (wrapper, buffer);
+      gst_buffer_unref (buffer);
+      buffer = wrapper;
+    }
     fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_OK);
   }
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
@@ -442,6 +452,18 @@ GST_START_TEST (test_does_not_starve_a_bounded_pool)
   gst_buffer_pool_set_active (pool, FALSE);
   gst_object_unref (pool);
   gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_does_not_starve_a_bounded_pool)
+{
+  check_bounded_pool (FALSE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_does_not_starve_a_bounded_pool_through_a_parent)
+{
+  check_bounded_pool (TRUE);
 }
 
 GST_END_TEST;
@@ -661,6 +683,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_flush_clears_held_frames);
   tcase_add_test (tc, test_events_stay_in_order);
   tcase_add_test (tc, test_does_not_starve_a_bounded_pool);
+  tcase_add_test (tc, test_does_not_starve_a_bounded_pool_through_a_parent);
   tcase_add_test (tc, test_queries_and_seek_in_retime_mode);
   tcase_add_test (tc, test_qos_is_translated_to_input_time);
   tcase_add_test (tc, test_audio_cut_sample_accurately);

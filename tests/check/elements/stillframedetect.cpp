@@ -201,6 +201,79 @@ GST_START_TEST (test_never_copies_or_writes)
 
 GST_END_TEST;
 
+GST_START_TEST (test_gives_pooled_frames_back_whole)
+{
+  /* A decoder still holds its frame while it pushes it, and lets go of it
+   * while the frame is held downstream: the frame must go back to its pool
+   * when our output is gone, to be used again, not be thrown away because
+   * its memory is still shared. A pool of one frame tells. Its frames have
+   * padded rows, described by a GstVideoMeta, as a decoder's have. */
+  GstVideoInfo info;
+  GstHarness *h = setup_detect ("I420", &info);
+  GstBufferPool *pool = gst_video_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_video_info_to_caps (&info);
+  gst_buffer_pool_config_set_params (config, caps, info.size, 1, 1);
+  gst_caps_unref (caps);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+  GstVideoAlignment align;
+  gst_video_alignment_reset (&align);
+  align.padding_right = 16;
+  align.padding_bottom = 8;
+  gst_buffer_pool_config_set_video_alignment (config, &align);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  GstBufferPoolAcquireParams params = { };
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  GstBuffer *pooled = NULL;
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &pooled,
+          &params), GST_FLOW_OK);
+  GstVideoMeta *layout = gst_buffer_get_video_meta (pooled);
+  fail_unless (layout != NULL && layout->stride[0] > WIDTH);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *frame = make_frame (&info, 10 * i, 10, i ? 20 : 0, i);
+    gst_buffer_copy_into (pooled, frame, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+    GstVideoFrame from, to;
+    fail_unless (gst_video_frame_map (&from, &info, frame, GST_MAP_READ));
+    fail_unless (gst_video_frame_map (&to, &info, pooled, GST_MAP_WRITE));
+    fail_unless (gst_video_frame_copy (&to, &from));
+    gst_video_frame_unmap (&to);
+    gst_video_frame_unmap (&from);
+    gst_buffer_unref (frame);
+
+    GstBuffer *out = gst_harness_push_and_pull (h, gst_buffer_ref (pooled));
+    /* The square is seen where it is: the padded rows were read as such. */
+    fail_unless_equals_int (meta_motion (out), i > 0);
+    GstVideoMeta *out_layout = gst_buffer_get_video_meta (out);
+    fail_unless (out_layout != NULL, "the frame's layout was lost");
+    fail_unless_equals_int (out_layout->stride[0], layout->stride[0]);
+    GstMapInfo in_map, out_map;
+    gst_buffer_map (pooled, &in_map, GST_MAP_READ);
+    gst_buffer_map (out, &out_map, GST_MAP_READ);
+    fail_unless (out_map.data == in_map.data, "the pixels were copied");
+    gst_buffer_unmap (out, &out_map);
+    gst_buffer_unmap (pooled, &in_map);
+    const GstBuffer *frame_address = pooled;
+    gst_buffer_unref (pooled);
+    pooled = NULL;
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &pooled,
+            &params), GST_FLOW_EOS);
+    gst_buffer_unref (out);
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &pooled,
+            &params), GST_FLOW_OK);
+    fail_unless (pooled == frame_address, "the pooled frame was thrown away");
+  }
+  gst_buffer_unref (pooled);
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_honours_strides)
 {
   /* Rows padded to 256 bytes give the same box as packed rows. */
@@ -448,6 +521,7 @@ stillframedetect_suite (void)
   tcase_add_test (tc, test_every_format);
   tcase_add_test (tc, test_score_rises_with_motion);
   tcase_add_test (tc, test_never_copies_or_writes);
+  tcase_add_test (tc, test_gives_pooled_frames_back_whole);
   tcase_add_test (tc, test_honours_strides);
   tcase_add_test (tc, test_messages_on_start_and_stop);
   tcase_add_test (tc, test_regions);
