@@ -580,11 +580,11 @@ MotionDetector::State::sample (const FrameView &frame)
   /* Packed RGB of 3 or 4 bytes with two pixels per block goes through
    * weighted_rgb_block; its weights are found for every frame, as the
    * channel order can change with the caps. */
-  const std::uint8_t *first_channel = std::min ({frame.channel[0],
-          frame.channel[1], frame.channel[2]});
-  const int second_word = frame.pixel_stride - 1;
   bool rgb_words = frame.kind == FrameView::Kind::Rgb && column_step > 0
       && (frame.pixel_stride == 3 || frame.pixel_stride == 4);
+  const std::uint8_t *first_channel = rgb_words ? std::min ({frame.channel[0],
+          frame.channel[1], frame.channel[2]}) : nullptr;
+  const int second_word = frame.pixel_stride - 1;
   alignas (16) std::int16_t weights[8] = {};
   for (int c = 0; rgb_words && c < 3; c++) {
     const std::ptrdiff_t at = frame.channel[c] - first_channel;
