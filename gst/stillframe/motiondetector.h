@@ -135,6 +135,11 @@ public:
    * Throws std::invalid_argument for an unusable view. */
   FrameAnalysis analyse (const FrameView &frame, double timestamp_s);
 
+  /* Whether analyse() may run its AVX2 variant, which it does by default
+   * where the processor has AVX2. Both variants give the same results
+   * (tests compare them). Returns whether the AVX2 variant is now used. */
+  bool allow_avx2 (bool allowed);
+
 private:
   struct State;
   std::unique_ptr<State> state_;

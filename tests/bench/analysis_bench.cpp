@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace {
@@ -79,6 +80,7 @@ BM_Analyse (benchmark::State &state)
   }
   cv::setNumThreads (1);
   stillframe::MotionDetector detector (settings);
+  const bool avx2 = detector.allow_avx2 (state.range (4) == 0);
   stillframe::FrameView view;
   view.kind = rgb ? stillframe::FrameView::Kind::Rgb :
       stillframe::FrameView::Kind::Luma;
@@ -96,31 +98,37 @@ BM_Analyse (benchmark::State &state)
     benchmark::DoNotOptimize (detector.analyse (view, t));
     t += 1.0 / 30;
   }
-  state.SetLabel (label (layout));
+  state.SetLabel (std::string (label (layout)) + (avx2 ? ", AVX2" :
+          ", baseline code"));
 }
 
 }  // namespace
 
 BENCHMARK (BM_Analyse)
-    ->ArgNames ({"width", "height", "layout", "analysis_width"})
+    ->ArgNames ({"width", "height", "layout", "analysis_width", "baseline"})
     /* The default analysis width, by resolution and layout. */
-    ->Args ({1280, 720, kPlanar, 0})
-    ->Args ({1920, 1080, kPlanar, 0})
-    ->Args ({3840, 2160, kPlanar, 0})
-    ->Args ({1280, 720, kPackedYuv, 0})
-    ->Args ({1920, 1080, kPackedYuv, 0})
-    ->Args ({3840, 2160, kPackedYuv, 0})
-    ->Args ({1280, 720, kPackedRgb, 0})
-    ->Args ({1920, 1080, kPackedRgb, 0})
-    ->Args ({3840, 2160, kPackedRgb, 0})
-    ->Args ({1280, 720, kPackedRgb24, 0})
-    ->Args ({1920, 1080, kPackedRgb24, 0})
-    ->Args ({3840, 2160, kPackedRgb24, 0})
+    ->Args ({1280, 720, kPlanar, 0, 0})
+    ->Args ({1920, 1080, kPlanar, 0, 0})
+    ->Args ({3840, 2160, kPlanar, 0, 0})
+    ->Args ({1280, 720, kPackedYuv, 0, 0})
+    ->Args ({1920, 1080, kPackedYuv, 0, 0})
+    ->Args ({3840, 2160, kPackedYuv, 0, 0})
+    ->Args ({1280, 720, kPackedRgb, 0, 0})
+    ->Args ({1920, 1080, kPackedRgb, 0, 0})
+    ->Args ({3840, 2160, kPackedRgb, 0, 0})
+    ->Args ({1280, 720, kPackedRgb24, 0, 0})
+    ->Args ({1920, 1080, kPackedRgb24, 0, 0})
+    ->Args ({3840, 2160, kPackedRgb24, 0, 0})
     /* Cost follows the analysis width. */
-    ->Args ({1920, 1080, kPlanar, 128})
-    ->Args ({1920, 1080, kPlanar, 256})
-    ->Args ({1920, 1080, kPlanar, 320})
-    ->Args ({1920, 1080, kPlanar, 640})
+    ->Args ({1920, 1080, kPlanar, 128, 0})
+    ->Args ({1920, 1080, kPlanar, 256, 0})
+    ->Args ({1920, 1080, kPlanar, 320, 0})
+    ->Args ({1920, 1080, kPlanar, 640, 0})
+    /* Without AVX2 (the code older processors run). */
+    ->Args ({1920, 1080, kPlanar, 0, 1})
+    ->Args ({1920, 1080, kPackedYuv, 0, 1})
+    ->Args ({1920, 1080, kPackedRgb, 0, 1})
+    ->Args ({1920, 1080, kPackedRgb24, 0, 1})
     ->Unit (benchmark::kMicrosecond);
 
 BENCHMARK_MAIN ();

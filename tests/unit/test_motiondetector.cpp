@@ -649,3 +649,64 @@ TEST (Scenarios, ObjectInsideSoftShadowIsMotion)
   EXPECT_EQ (motion_before, 0);
   EXPECT_GE (motion_during, 27);        /* of 30 frames */
 }
+
+TEST (MotionDetector, Avx2VariantGivesTheBaselineResults)
+{
+  MotionDetector avx2, baseline;
+  if (!avx2.allow_avx2 (true))
+    GTEST_SKIP () << "this processor has no AVX2";
+  ASSERT_FALSE (baseline.allow_avx2 (false));
+  auto expect_same = [] (const FrameAnalysis &a, const FrameAnalysis &b,
+      const char *what, int frame) {
+    EXPECT_EQ (a.score, b.score) << what << ", frame " << frame;
+    EXPECT_EQ (a.motion, b.motion) << what << ", frame " << frame;
+    EXPECT_EQ (a.noise_level, b.noise_level) << what << ", frame " << frame;
+    EXPECT_EQ (a.box.x, b.box.x) << what << ", frame " << frame;
+    EXPECT_EQ (a.box.y, b.box.y) << what << ", frame " << frame;
+    EXPECT_EQ (a.box.width, b.box.width) << what << ", frame " << frame;
+    EXPECT_EQ (a.box.height, b.box.height) << what << ", frame " << frame;
+  };
+
+  /* Local light, an object in it, and the same frames as packed BGRx, so
+   * that every path of the analysis runs in both variants. */
+  ShadowScene scene;
+  MotionDetector avx2_rgb, baseline_rgb;
+  baseline_rgb.allow_avx2 (false);
+  std::vector<std::uint8_t> bgrx ((std::size_t) ShadowScene::kWidth
+      * ShadowScene::kHeight * 4);
+  int motion_frames = 0;
+  for (int i = 0; i < 100; i++) {
+    const double t = i / 30.0;
+    const FrameView &luma = scene.frame (t, 12, true);
+    for (std::size_t p = 0; p < bgrx.size () / 4; p++)
+      std::fill_n (&bgrx[4 * p], 3, luma.channel[0][p]);
+    FrameView rgb = luma;
+    rgb.kind = FrameView::Kind::Rgb;
+    rgb.channel[0] = &bgrx[2];
+    rgb.channel[1] = &bgrx[1];
+    rgb.channel[2] = &bgrx[0];
+    rgb.pixel_stride = 4;
+    rgb.row_stride = ShadowScene::kWidth * 4;
+    const FrameAnalysis expected = baseline.analyse (luma, t);
+    motion_frames += expected.motion;
+    expect_same (avx2.analyse (luma, t), expected, "luma", i);
+    expect_same (avx2_rgb.analyse (rgb, t), baseline_rgb.analyse (rgb, t),
+        "BGRx", i);
+  }
+  EXPECT_GT (motion_frames, 0);
+
+  /* Boxes coming and going, that stop and are learned, in a drifting
+   * light, with noise. */
+  clipgen::ClipSpec spec = small_spec (8.0, 4.0);
+  spec.drift_amplitude = 10.0;
+  spec.drift_period = 4.0;
+  spec.add_spans ("1-2.5,4-4.5,6-7");
+  Scenario frames (spec);
+  avx2.reset ();
+  baseline.reset ();
+  for (int i = 0; i < spec.frame_count (); i++) {
+    const FrameView view = frames.frame (i);
+    expect_same (avx2.analyse (view, frames.time (i)),
+        baseline.analyse (view, frames.time (i)), "clip", i);
+  }
+}
