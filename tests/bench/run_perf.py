@@ -72,6 +72,22 @@ def clip(name, *args):
     return path
 
 
+def repeated(name, source, times):
+    """`source` played `times` times in a row, as one file (stream copy):
+    a long clip without encoding one."""
+    path = os.path.join(CLIPS, name)
+    if not os.path.exists(path):
+        listing = path + ".txt"
+        with open(listing, "w") as f:
+            f.write(f"file '{os.path.abspath(source)}'\n" * times)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat",
+                        "-safe", "0", "-i", listing, "-c", "copy",
+                        path + ".tmp.mp4"], check=True)
+        os.remove(listing)
+        os.rename(path + ".tmp.mp4", path)
+    return path
+
+
 def alternate(commands, runs):
     """Runs each command `runs` times, alternating; medians per command."""
     results = {name: [] for name in commands}
@@ -108,20 +124,21 @@ def decode_cmd(path, tail):
 def pipeline_overhead(rows, clips, runs):
     """Decode alone against decode + detect + cut at the defaults, and
     against detect + cut holding nothing (no hysteresis, no padding), which
-    separates the analysis from the frames the cut holds."""
+    separates the analysis from the frames the cut holds; each also after a
+    queue, which gives the analysis a thread of its own (as the CLI does)."""
     elements = ["videoconvert", "!", "stillframedetect", "!", "stillframecut"]
+    no_hold = ["min-static-duration=0", "pre-roll=0", "post-roll=0"]
     for label, path in clips:
-        result = alternate({
-            "decode": decode_cmd(path, ["fakesink", "sync=false"]),
-            "defaults": decode_cmd(path, [*elements, "!", "fakesink",
-                                          "sync=false"]),
-            "no hold": decode_cmd(path, [*elements, "min-static-duration=0",
-                                         "pre-roll=0", "post-roll=0", "!",
-                                         "fakesink", "sync=false"]),
-        }, runs)
-        dw, dc = result["decode"]
-        for case in ("defaults", "no hold"):
-            sw, sc = result[case]
+        commands = {"decode": decode_cmd(path, ["fakesink", "sync=false"])}
+        for queue in ([], ["queue", "!"]):
+            for case, props in (("defaults", []), ("no hold", no_hold)):
+                name = case + (", after a queue" if queue else "")
+                commands[name] = decode_cmd(path, [*queue, *elements, *props,
+                                                   "!", "fakesink",
+                                                   "sync=false"])
+        result = alternate(commands, runs)
+        dw, dc = result.pop("decode")
+        for case, (sw, sc) in result.items():
             rows.append(("pipeline overhead", f"{label}, {case}",
                          f"wall {sw / dw:.3f}x ({dw:.2f} -> {sw:.2f} s)",
                          f"CPU {sc / dc:.3f}x ({dc:.2f} -> {sc:.2f} s)"))
@@ -203,6 +220,9 @@ def main():
                         help="1080p only, 3 runs, no memory cases")
     parser.add_argument("--parts", default="core,overhead,e2e,memory",
                         help="comma-separated subset of the default")
+    parser.add_argument("--sources", default="",
+                        help="overhead only on the files whose label holds "
+                        "one of these comma-separated words (\"2 min,4K\")")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
 
@@ -219,10 +239,12 @@ def main():
         sources.append(("4K H.264, 12 s", clip(
             "perf-2160p.mp4", "--width", 3840, "--height", 2160,
             "--duration", 12, "--noise", 3, "--motion", "3-5,9-10")))
-        sources.append(("4K H.264, 1 min", clip(
-            "perf-2160p-1min.mp4", "--width", 3840, "--height", 2160,
-            "--duration", 60, "--noise", 3, "--motion",
-            "3-5,9-10,20-22,35-36,50-52")))
+        minute = clip("perf-2160p-1min.mp4", "--width", 3840, "--height",
+                      2160, "--duration", 60, "--noise", 3, "--motion",
+                      "3-5,9-10,20-22,35-36,50-52")
+        sources.append(("4K H.264, 1 min", minute))
+        sources.append(("4K H.264, 4 min", repeated("perf-2160p-4min.mp4",
+                                                     minute, 4)))
 
     rows = []
     print("| what | case | result | |\n|---|---|---|---|", flush=True)
@@ -235,6 +257,9 @@ def main():
     parts = args.parts.split(",")
     if "core" in parts:
         core_costs(rows)
+    if args.sources:
+        words = args.sources.split(",")
+        sources = [s for s in sources if any(w in s[0] for w in words)]
     if "overhead" in parts:
         pipeline_overhead(rows, sources, runs)
     if "e2e" in parts:
