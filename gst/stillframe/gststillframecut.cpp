@@ -152,6 +152,7 @@ struct StreamState
   std::deque<HeldItem> held;
   GstSegment segment;
   gboolean need_output_segment = TRUE;
+  gboolean output_started = FALSE;      /* a buffer or gap went out */
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;    /* from the caps */
 
   /* Hysteresis over running time. */
@@ -176,7 +177,9 @@ struct StreamState
   gboolean checked_pool_bounded = FALSE;
 
   guint64 frames_in = 0, frames_out = 0, spans_dropped = 0;
-  GstClockTime duration_in = 0, duration_out = 0;
+  /* Running time of the first frame: the input spans from here to last_end
+   * (timestamps, not frame counts, so variable frame rates add up). */
+  GstClockTime first_start = GST_CLOCK_TIME_NONE;
 };
 
 /* Input running time whose video was dropped; `end` is NONE while the
@@ -194,6 +197,7 @@ struct AudioStream
   GstSegment segment;
   GstAudioInfo info;
   gboolean need_output_segment;
+  gboolean output_started;      /* a buffer or gap went out */
   /* timeline_lock. */
   gboolean flushing;
   GstClockTime position;        /* input running time consumed */
@@ -248,6 +252,15 @@ get_cut_total (GstStillframeCut * self)
   GstClockTime cut = self->timeline.cut_total;
   g_mutex_unlock (&self->timeline_lock);
   return cut;
+}
+
+static GstClockTime
+get_output_position (GstStillframeCut * self)
+{
+  g_mutex_lock (&self->timeline_lock);
+  GstClockTime position = self->timeline.position;
+  g_mutex_unlock (&self->timeline_lock);
+  return position;
 }
 
 /* Forgets dropped ranges that no audio stream can still ask about; without
@@ -398,6 +411,20 @@ push_output_segment_if_needed (GstStillframeCut * self,
       &self->state.need_output_segment, settings);
 }
 
+/* Lets the sink behind a source pad preroll before anything is decided:
+ * while the cut holds or drops everything, a sink that waits for data would
+ * keep the whole pipeline from prerolling (the other branches of a tee, the
+ * audio waiting for the video). */
+static void
+push_preroll_gap (GstPad * srcpad, gboolean * output_started,
+    GstClockTime timestamp)
+{
+  if (*output_started)
+    return;
+  *output_started = TRUE;
+  gst_pad_push_event (srcpad, gst_event_new_gap (timestamp, 0));
+}
+
 static GstFlowReturn
 push_kept (GstStillframeCut * self, const Settings & settings,
     GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
@@ -453,8 +480,7 @@ push_kept (GstStillframeCut * self, const Settings & settings,
   }
 
   state.frames_out++;
-  if (GST_CLOCK_TIME_IS_VALID (duration))
-    state.duration_out += duration;
+  state.output_started = TRUE;
   if (GST_CLOCK_TIME_IS_VALID (out_time)) {
     g_mutex_lock (&self->timeline_lock);
     self->timeline.position = out_time +
@@ -496,6 +522,7 @@ drop_frame (GstStillframeCut * self, const Settings & settings,
   if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_ORIGINAL) {
     publish_decided_until (self, running_time +
         (GST_CLOCK_TIME_IS_VALID (duration) ? duration : 0));
+    state.output_started = TRUE;
     if (!gst_pad_push_event (self->srcpad, gst_event_new_gap (pts,
                 duration)))
       return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
@@ -616,14 +643,21 @@ detach_from_bounded_pool (GstStillframeCut * self, GstBuffer * buffer)
 
 /* A hole in the stream at least min-static-duration long (a camera that
  * stopped sending, a recording that resumed) is cut like a static span:
- * what came before ends as a stream would, the hole is dropped time. */
+ * what came before ends as a stream would, the hole is dropped time, and
+ * it opens a dropped span (with its message) up to the frame at `pts`. */
 static void
-cut_hole (GstStillframeCut * self, const Settings & settings)
+cut_hole (GstStillframeCut * self, const Settings & settings, GstClockTime pts)
 {
   StreamState & state = self->state;
   GST_DEBUG_OBJECT (self, "cutting the hole after %" GST_TIME_FORMAT,
       GST_TIME_ARGS (state.last_end));
   drain (self, settings);
+  state.dropping = TRUE;
+  state.drop_start = stream_time_of (state,
+      gst_segment_position_from_running_time (&state.segment,
+          GST_FORMAT_TIME, state.last_end));
+  state.drop_stop = stream_time_of (state, pts);
+  state.drop_frames = 0;
   g_mutex_lock (&self->timeline_lock);
   Timeline & timeline = self->timeline;
   if (timeline.dropped.empty ()
@@ -689,11 +723,11 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
       && GST_CLOCK_TIME_IS_VALID (state.last_end)
       && running_time >= state.last_end + MAX (settings.min_static_duration,
           half_frame (duration) + 1))
-    cut_hole (self, settings);
+    cut_hole (self, settings, GST_BUFFER_PTS (buffer));
 
   state.frames_in++;
-  if (GST_CLOCK_TIME_IS_VALID (duration))
-    state.duration_in += duration;
+  if (!GST_CLOCK_TIME_IS_VALID (state.first_start))
+    state.first_start = running_time;
 
   gboolean motion = TRUE;
   if (!stillframe_motion_meta_get_motion (buffer, &motion))
@@ -709,8 +743,13 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
   if (GST_CLOCK_TIME_IS_VALID (end))
     state.last_end = end;
 
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
   GstFlowReturn ret = decide_frame (self, settings, buffer, running_time,
       duration, end, motion);
+  if (!state.output_started)
+    push_preroll_gap (self->srcpad, &state.output_started,
+        settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME ?
+        get_output_position (self) : pts);
   publish_decisions (self, FALSE);
   return ret;
 }
@@ -768,12 +807,27 @@ static void
 post_summary (GstStillframeCut * self)
 {
   StreamState & state = self->state;
+  GstClockTime duration_in = 0, dropped = 0;
+  if (GST_CLOCK_TIME_IS_VALID (state.first_start)
+      && GST_CLOCK_TIME_IS_VALID (state.last_end)
+      && state.last_end > state.first_start)
+    duration_in = state.last_end - state.first_start;
+  g_mutex_lock (&self->timeline_lock);
+  dropped = self->timeline.cut_total;
+  if (!self->timeline.dropped.empty ()) {
+    const DroppedRange & open = self->timeline.dropped.back ();
+    if (!GST_CLOCK_TIME_IS_VALID (open.end) && state.last_end > open.start)
+      dropped += state.last_end - open.start;
+  }
+  g_mutex_unlock (&self->timeline_lock);
+  const GstClockTime duration_out = duration_in > dropped ?
+      duration_in - dropped : 0;
   GstStructure *s = gst_structure_new ("stillframe-cut-summary",
       "frames-in", G_TYPE_UINT64, state.frames_in,
       "frames-out", G_TYPE_UINT64, state.frames_out,
       "spans-dropped", G_TYPE_UINT64, state.spans_dropped,
-      "duration-in", G_TYPE_UINT64, (guint64) state.duration_in,
-      "duration-out", G_TYPE_UINT64, (guint64) state.duration_out, NULL);
+      "duration-in", G_TYPE_UINT64, (guint64) duration_in,
+      "duration-out", G_TYPE_UINT64, (guint64) duration_out, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -958,8 +1012,6 @@ push_audio_segment_if_needed (AudioStream * stream, const Settings & settings)
       &stream->need_output_segment, settings);
 }
 
-/* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
- * once the video has decided the time it covers. */
 /* Audio without a timestamp continues where the previous buffer ended;
  * samples that overlap what was already consumed are dropped. Returns NULL
  * when nothing of the buffer is left. */
@@ -1012,6 +1064,78 @@ place_audio_on_timeline (GstStillframeCut * self, AudioStream * stream,
   return buffer;
 }
 
+/* Pushes samples [first, last) of `buffer`, which starts at running time
+ * `start`, less the parts that fall in the video's dropped `ranges`. */
+static GstFlowReturn
+push_audio_samples (AudioStream * stream, const Settings & settings,
+    GstBuffer * buffer, GstClockTime start, guint64 first, guint64 last,
+    const std::vector<DroppedRange> & ranges, GstClockTime cut_total)
+{
+  const gboolean retime =
+      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
+  const gint rate = GST_AUDIO_INFO_RATE (&stream->info);
+  const gint bpf = GST_AUDIO_INFO_BPF (&stream->info);
+  auto time_of =[&](guint64 sample) {
+    return start + gst_util_uint64_scale_int (sample, GST_SECOND, rate);
+  };
+  auto sample_at =[&](GstClockTime time, guint64 low) {
+    const guint64 sample = time <= start ? 0 :
+        gst_util_uint64_scale_int_round (time - start, rate, GST_SECOND);
+    return CLAMP (sample, low, last);
+  };
+
+  GstFlowReturn ret = GST_FLOW_OK;
+  auto emit =[&](guint64 from, guint64 to, bool kept) {
+    if (to <= from || ret != GST_FLOW_OK)
+      return;
+    const GstClockTime offset_pts = GST_BUFFER_PTS (buffer) +
+        gst_util_uint64_scale_int (from, GST_SECOND, rate);
+    const GstClockTime duration = gst_util_uint64_scale_int (to - from,
+        GST_SECOND, rate);
+    stream->output_started = TRUE;
+    if (!kept) {
+      if (!retime)
+        gst_pad_push_event (stream->srcpad, gst_event_new_gap (offset_pts,
+                duration));
+      return;
+    }
+    GstBuffer *piece = gst_audio_buffer_truncate (gst_buffer_ref (buffer),
+        bpf, from, to - from);
+    piece = gst_buffer_make_writable (piece);
+    const GstClockTime piece_start = time_of (from);
+    GST_BUFFER_PTS (piece) = retime ?
+        piece_start - cut_before (ranges, cut_total, piece_start) : offset_pts;
+    GST_BUFFER_DURATION (piece) = duration;
+    GST_BUFFER_OFFSET (piece) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (piece) = GST_BUFFER_OFFSET_NONE;
+    GST_LOG_OBJECT (stream->srcpad, "audio piece %" GST_PTR_FORMAT, piece);
+    ret = gst_pad_push (stream->srcpad, piece);
+  };
+
+  guint64 cursor = first;
+  const GstClockTime span_end = time_of (last);
+  for (const DroppedRange & range:ranges) {
+    if (range.start >= span_end || cursor >= last)
+      break;
+    const GstClockTime range_end = GST_CLOCK_TIME_IS_VALID (range.end) ?
+        range.end : span_end;
+    if (range_end <= time_of (cursor))
+      continue;
+    const guint64 drop_from = sample_at (range.start, cursor);
+    const guint64 drop_to = range_end >= span_end ? last :
+        sample_at (range_end, drop_from);
+    emit (cursor, drop_from, true);
+    emit (drop_from, drop_to, false);
+    cursor = drop_to;
+  }
+  emit (cursor, last, true);
+  return ret;
+}
+
+/* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
+ * pushing each part as soon as the video has decided it: a buffer longer
+ * than what the video can decide before its own push blocks (a muxer or a
+ * prerolling sink waiting for this audio) would otherwise never go. */
 static GstFlowReturn
 gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
@@ -1019,8 +1143,6 @@ gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
   GstStillframeCut *self = GST_STILLFRAME_CUT (parent);
   AudioStream *stream = audio_stream_of (pad);
   const Settings settings = get_settings (self);
-  const gboolean retime =
-      settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME;
   const gint rate = GST_AUDIO_INFO_RATE (&stream->info);
   const gint bpf = GST_AUDIO_INFO_BPF (&stream->info);
 
@@ -1039,82 +1161,56 @@ gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
   buffer = place_audio_on_timeline (self, stream, buffer, &start);
   if (!buffer)
     return GST_FLOW_OK;
-  const GstClockTime pts = GST_BUFFER_PTS (buffer);
   const guint64 samples = gst_buffer_get_size (buffer) / bpf;
   const GstClockTime end = start + gst_util_uint64_scale_int (samples,
       GST_SECOND, rate);
 
-  /* Wait for the video to decide [start, end), copy the ranges it dropped
-   * there. */
-  std::vector<DroppedRange> ranges;
-  g_mutex_lock (&self->timeline_lock);
   Timeline & timeline = self->timeline;
-  while (!stream->flushing && !timeline.video_ended
-      && timeline.decided_until < end)
-    g_cond_wait (&self->timeline_changed, &self->timeline_lock);
-  if (stream->flushing) {
-    g_mutex_unlock (&self->timeline_lock);
-    gst_buffer_unref (buffer);
-    return GST_FLOW_FLUSHING;
-  }
-  for (const DroppedRange & range:timeline.dropped)
-    if (!GST_CLOCK_TIME_IS_VALID (range.end) || range.end > start)
-      ranges.push_back (range);
-  const GstClockTime cut_total = timeline.cut_total;
-  stream->position = end;
-  prune_dropped_locked (self);
-  g_mutex_unlock (&self->timeline_lock);
-
-  /* Kept and dropped pieces, in order. */
-  GstClockTime cursor = start;
-  std::vector<std::pair<GstClockTime, bool>> edges;     /* start, kept */
-  for (const DroppedRange & range:ranges) {
-    if (range.start >= end)
-      break;
-    const GstClockTime range_end = GST_CLOCK_TIME_IS_VALID (range.end) ?
-        range.end : end;
-    if (range_end <= cursor)
-      continue;
-    if (range.start > cursor)
-      edges.push_back ({cursor, true});
-    edges.push_back ({std::max (range.start, cursor), false});
-    cursor = range_end;
-    if (cursor >= end)
-      break;
-  }
-  if (cursor < end)
-    edges.push_back ({cursor, true});
-
-  for (size_t i = 0; i < edges.size () && ret == GST_FLOW_OK; i++) {
-    const GstClockTime piece_start = edges[i].first;
-    const GstClockTime piece_end = i + 1 < edges.size () ?
-        std::min (edges[i + 1].first, end) : end;
-    const guint64 first = gst_util_uint64_scale_int_round (piece_start -
-        start, rate, GST_SECOND);
-    const guint64 last = piece_end == end ? samples :
-        gst_util_uint64_scale_int_round (piece_end - start, rate, GST_SECOND);
-    if (last <= first)
-      continue;
-    const GstClockTime offset_pts = pts + gst_util_uint64_scale_int (first,
-        GST_SECOND, rate);
-    const GstClockTime duration = gst_util_uint64_scale_int (last - first,
-        GST_SECOND, rate);
-    if (!edges[i].second) {
-      if (!retime)
-        gst_pad_push_event (stream->srcpad, gst_event_new_gap (offset_pts,
-                duration));
-      continue;
+  guint64 done = 0;
+  while (done < samples && ret == GST_FLOW_OK) {
+    /* Wait until the video has decided more of [start, end). */
+    guint64 decided = 0;
+    g_mutex_lock (&self->timeline_lock);
+    while (!stream->flushing) {
+      if (timeline.video_ended || timeline.decided_until >= end) {
+        decided = samples;
+        break;
+      }
+      decided = timeline.decided_until > start ?
+          gst_util_uint64_scale_int (timeline.decided_until - start, rate,
+          GST_SECOND) : 0;
+      if (decided > done)
+        break;
+      if (!stream->output_started) {
+        g_mutex_unlock (&self->timeline_lock);
+        push_preroll_gap (stream->srcpad, &stream->output_started,
+            settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME ?
+            0 : GST_BUFFER_PTS (buffer));
+        g_mutex_lock (&self->timeline_lock);
+        continue;
+      }
+      g_cond_wait (&self->timeline_changed, &self->timeline_lock);
     }
-    GstBuffer *piece = gst_audio_buffer_truncate (gst_buffer_ref (buffer),
-        bpf, first, last - first);
-    piece = gst_buffer_make_writable (piece);
-    GST_BUFFER_PTS (piece) = retime ?
-        piece_start - cut_before (ranges, cut_total, piece_start) : offset_pts;
-    GST_BUFFER_DURATION (piece) = duration;
-    GST_BUFFER_OFFSET (piece) = GST_BUFFER_OFFSET_NONE;
-    GST_BUFFER_OFFSET_END (piece) = GST_BUFFER_OFFSET_NONE;
-    GST_LOG_OBJECT (self, "audio piece %" GST_PTR_FORMAT, piece);
-    ret = gst_pad_push (stream->srcpad, piece);
+    if (stream->flushing) {
+      g_mutex_unlock (&self->timeline_lock);
+      gst_buffer_unref (buffer);
+      return GST_FLOW_FLUSHING;
+    }
+    const GstClockTime from = start + gst_util_uint64_scale_int (done,
+        GST_SECOND, rate);
+    std::vector<DroppedRange> ranges;
+    for (const DroppedRange & range:timeline.dropped)
+      if (!GST_CLOCK_TIME_IS_VALID (range.end) || range.end > from)
+        ranges.push_back (range);
+    const GstClockTime cut_total = timeline.cut_total;
+    stream->position = decided == samples ? end :
+        start + gst_util_uint64_scale_int (decided, GST_SECOND, rate);
+    prune_dropped_locked (self);
+    g_mutex_unlock (&self->timeline_lock);
+
+    ret = push_audio_samples (stream, settings, buffer, start, done, decided,
+        ranges, cut_total);
+    done = decided;
   }
   gst_buffer_unref (buffer);
   return ret;
@@ -1150,6 +1246,7 @@ gst_stillframe_cut_audio_sink_event (GstPad * pad, GstObject * parent,
       set_audio_flushing (self, stream, FALSE);
       gst_segment_init (&stream->segment, GST_FORMAT_TIME);
       stream->need_output_segment = TRUE;
+      stream->output_started = FALSE;
       break;
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -1346,6 +1443,8 @@ gst_stillframe_cut_change_state (GstElement * element,
     for (AudioStream * stream:self->timeline.audio) {
       stream->flushing = transition == GST_STATE_CHANGE_PAUSED_TO_READY;
       stream->position = 0;
+      stream->need_output_segment = TRUE;
+      stream->output_started = FALSE;
     }
     g_cond_broadcast (&self->timeline_changed);
     g_mutex_unlock (&self->timeline_lock);

@@ -272,6 +272,59 @@ GST_START_TEST (test_live_source_with_sync)
 
 GST_END_TEST;
 
+static void
+expect_launch_line_ends (const gchar * launch)
+{
+  GstElement *pipeline = gst_parse_launch (launch, NULL);
+  fail_unless (pipeline != NULL, "%s", launch);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = run_to_end (pipeline, 30 * GST_SECOND);
+  fail_unless (msg != NULL, "hangs: %s", launch);
+  expect_eos (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* Audio buffers of any length: 128 ms, 0.5 s and 2 s ones, each longer
+ * than what the video can decide before its sink blocks in preroll. */
+GST_START_TEST (test_long_audio_buffers)
+{
+  for (int samples : {1024, 4000, 16000}) {
+    gchar *launch = g_strdup_printf ("videotestsrc num-buffers=25 "
+        "pattern=ball ! stillframedetect ! stillframecut name=cut ! fakesink "
+        "audiotestsrc num-buffers=3 samplesperbuffer=%d ! "
+        "audio/x-raw,rate=8000 ! cut.audio_sink_0 cut.audio_src_0 ! "
+        "fakesink", samples);
+    expect_launch_line_ends (launch);
+    g_free (launch);
+  }
+}
+
+GST_END_TEST;
+
+/* A branch of a tee behind a cut that has dropped (or held) everything so
+ * far prerolls, so the other branch is not stuck either. Behind an encoder,
+ * which keeps the cut's gap with its frames, the sink needs async=false
+ * (docs/stillframecut.md). */
+GST_START_TEST (test_tee_branch_behind_a_cut_prerolls)
+{
+  for (const gchar *mode : {"retime", "original"}) {
+    for (const gchar *tail : {"fakesink",
+            "x264enc tune=zerolatency ! fakesink async=false"}) {
+      gchar *launch = g_strdup_printf ("videotestsrc num-buffers=150 "
+          "pattern=solid-color ! video/x-raw,width=160,height=120,"
+          "framerate=30/1 ! stillframedetect ! tee name=t "
+          "t. ! queue ! fakesink "
+          "t. ! queue ! stillframecut timestamps=%s ! %s", mode, tail);
+      expect_launch_line_ends (launch);
+      g_free (launch);
+    }
+  }
+}
+
+GST_END_TEST;
+
 struct Fiddler
 {
   GstElement *detect, *cut;
@@ -400,6 +453,8 @@ robustness_suite (void)
   tcase_add_test (tc, test_missing_and_backward_timestamps);
   tcase_add_test (tc, test_discontinuity);
   tcase_add_test (tc, test_live_source_with_sync);
+  tcase_add_test (tc, test_long_audio_buffers);
+  tcase_add_test (tc, test_tee_branch_behind_a_cut_prerolls);
   tcase_add_test (tc, test_property_changes_while_playing);
   tcase_add_test (tc, test_flushing_seeks_during_playback);
   tcase_add_test (tc, test_many_pipelines_at_once);

@@ -664,6 +664,155 @@ GST_START_TEST (test_audio_waits_for_the_video)
 
 GST_END_TEST;
 
+/* What the cut sends downstream before it has decided anything: one gap
+ * (so that a sink can preroll), no frame. */
+static std::vector<GstEvent *>
+pull_gaps (GstHarness * h)
+{
+  std::vector<GstEvent *> gaps;
+  GstEvent *event;
+  while ((event = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+      gaps.push_back (event);
+    else
+      gst_event_unref (event);
+  }
+  return gaps;
+}
+
+GST_START_TEST (test_a_sink_can_preroll_before_anything_is_decided)
+{
+  for (const gchar * mode:{"retime", "original"}) {
+    GstHarness *h = setup_cut (mode, 3 * GST_SECOND, GST_SECOND, GST_SECOND);
+    /* Half a second of static frames: all held, undecided. */
+    push_pattern (h, pattern ({{'.', 15}}), 30);
+    fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+    std::vector<GstEvent *> gaps = pull_gaps (h);
+    fail_unless_equals_int (gaps.size (), 1);
+    GstClockTime timestamp, duration;
+    gst_event_parse_gap (gaps[0], &timestamp, &duration);
+    /* At the start of the output timeline; it covers no time. */
+    fail_unless_equals_clocktime (timestamp, g_str_equal (mode, "retime") ?
+        0 : pts_of (30));
+    fail_unless_equals_clocktime (duration, 0);
+    gst_event_unref (gaps[0]);
+    /* Once is enough. */
+    push_pattern (h, pattern ({{'.', 15}}), 45);
+    fail_unless (pull_gaps (h).empty () || g_str_equal (mode, "original"));
+    gst_harness_teardown (h);
+  }
+  /* Nothing is added when the first frame goes straight out. */
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 2}, {'.', 5}}));
+  fail_unless (pull_gaps (h).empty ());
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_a_hole_is_a_dropped_span)
+{
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstBus *bus = attach_bus (h);
+  push_pattern (h, pattern ({{'M', 30}}));
+  /* The camera sends nothing for 10 s, then moves again. */
+  push_pattern (h, pattern ({{'M', 30}}), 330);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  GstMessage *msg = pop_element_message (bus, "stillframe-cut");
+  fail_unless (msg != NULL, "no message for the hole");
+  guint64 start, stop, frames;
+  fail_unless (gst_structure_get (gst_message_get_structure (msg),
+          "start", G_TYPE_UINT64, &start, "stop", G_TYPE_UINT64, &stop,
+          "frames", G_TYPE_UINT64, &frames, NULL));
+  fail_unless_equals_uint64 (start, pts_of (30));
+  fail_unless_equals_uint64 (stop, pts_of (330));
+  fail_unless_equals_uint64 (frames, 0);
+  gst_message_unref (msg);
+  msg = pop_element_message (bus, "stillframe-cut-summary");
+  guint64 duration_in, duration_out;
+  fail_unless (gst_structure_get (gst_message_get_structure (msg),
+          "duration-in", G_TYPE_UINT64, &duration_in,
+          "duration-out", G_TYPE_UINT64, &duration_out, NULL));
+  fail_unless_equals_uint64 (duration_in, pts_of (360));
+  fail_unless_equals_uint64 (duration_out, pts_of (60));
+  gst_message_unref (msg);
+  detach_bus (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_durations_follow_timestamps_not_frame_counts)
+{
+  /* Variable frame rate: frames 100 ms apart, each saying it lasts a
+   * nominal 1/30 s. */
+  GstHarness *h = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstBus *bus = attach_bus (h);
+  for (int i = 0; i < 60; i++) {
+    GstBuffer *frame = make_frame (i, i < 20 || i >= 40);
+    GST_BUFFER_PTS (frame) = i * 100 * MS;
+    fail_unless_equals_int (gst_harness_push (h, frame), GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  GstMessage *msg = pop_element_message (bus, "stillframe-cut-summary");
+  guint64 duration_in, duration_out, frames_out;
+  fail_unless (gst_structure_get (gst_message_get_structure (msg),
+          "duration-in", G_TYPE_UINT64, &duration_in,
+          "duration-out", G_TYPE_UINT64, &duration_out,
+          "frames-out", G_TYPE_UINT64, &frames_out, NULL));
+  fail_unless_equals_uint64 (frames_out, 40);
+  /* 5.9 s to the last frame's start, plus its own 1/30 s. */
+  fail_unless_equals_uint64 (duration_in, 5900 * MS + pts_of (60) - pts_of (59));
+  /* Frames 20-39 (2.0 s to 4.0 s) are cut. */
+  fail_unless_equals_uint64 (duration_out, duration_in - 2 * GST_SECOND);
+  gst_message_unref (msg);
+  detach_bus (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+struct LongAudioPush
+{
+  GstHarness *h;
+  guint samples;
+  GstFlowReturn ret;
+};
+
+static gpointer
+push_long_audio (gpointer data)
+{
+  LongAudioPush *push = (LongAudioPush *) data;
+  push->ret = gst_harness_push (push->h, make_audio (0, push->samples));
+  return NULL;
+}
+
+GST_START_TEST (test_a_long_audio_buffer_goes_out_as_the_video_decides)
+{
+  GstHarness *video = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstHarness *audio = setup_audio (video);
+  /* Half a second of audio in one buffer; the video has decided 0.1 s. */
+  push_pattern (video, pattern ({{'M', 3}}));
+  LongAudioPush push = { audio, RATE / 2, GST_FLOW_ERROR };
+  GThread *thread = g_thread_new ("audio", push_long_audio, &push);
+  /* What is decided goes out without waiting for the rest. */
+  GstBuffer *decided = gst_harness_pull (audio);
+  fail_unless_equals_int (gst_buffer_get_size (decided) / 4, RATE / 10);
+  fail_unless_equals_clocktime (GST_BUFFER_PTS (decided), 0);
+  gst_buffer_unref (decided);
+  push_pattern (video, pattern ({{'M', 27}}), 3);
+  g_thread_join (thread);
+  fail_unless_equals_int (push.ret, GST_FLOW_OK);
+  std::vector<gint32> rest = pull_samples (audio, FALSE);
+  fail_unless_equals_int (rest.size (), RATE / 2 - RATE / 10);
+  fail_unless_equals_int (rest.front (), RATE / 10);
+  fail_unless_equals_int (rest.back (), RATE / 2 - 1);
+  gst_harness_teardown (audio);
+  gst_harness_teardown (video);
+}
+
+GST_END_TEST;
+
 static Suite *
 stillframecut_suite (void)
 {
@@ -688,6 +837,10 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_qos_is_translated_to_input_time);
   tcase_add_test (tc, test_audio_cut_sample_accurately);
   tcase_add_test (tc, test_audio_waits_for_the_video);
+  tcase_add_test (tc, test_a_sink_can_preroll_before_anything_is_decided);
+  tcase_add_test (tc, test_a_hole_is_a_dropped_span);
+  tcase_add_test (tc, test_durations_follow_timestamps_not_frame_counts);
+  tcase_add_test (tc, test_a_long_audio_buffer_goes_out_as_the_video_decides);
   return s;
 }
 
