@@ -21,8 +21,12 @@
  * Raw audio streams linked through request pads `audio_sink_%u` (each with
  * its `audio_src_%u`) are cut at exactly the same running times as the
  * video, sample-accurately, and re-timestamped the same way, so they stay in
- * sync however many spans are cut. An audio buffer waits until the video has
- * decided the span it covers.
+ * sync however many spans are cut. Audio goes out as far as the video has
+ * decided, a long buffer in parts.
+ *
+ * Before the first buffer it holds or drops, each source pad sends a GAP
+ * event of no duration, so that a sink behind it can preroll (a branch of a
+ * tee, for instance).
  *
  * An element message `stillframe-cut` is posted for every dropped span and a
  * `stillframe-cut-summary` at end of stream.
