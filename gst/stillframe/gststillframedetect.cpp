@@ -440,6 +440,11 @@ gst_stillframe_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Motion analysis failed"),
         ("OpenCV: %s", e.what ()));
     return GST_FLOW_ERROR;
+  } catch (const std::invalid_argument & e) {
+    /* Settings that do not fit this frame. */
+    gst_video_frame_unmap (&frame);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", e.what ()), (NULL));
+    return GST_FLOW_ERROR;
   } catch (const std::exception & e) {
     gst_video_frame_unmap (&frame);
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Motion analysis failed"),

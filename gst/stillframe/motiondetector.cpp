@@ -538,9 +538,36 @@ struct MotionDetector::State {
   double frame_interval (double timestamp);
 };
 
+namespace {
+
+/* Regions in pixels must lie within the frame: one reaching past it was
+ * meant for another resolution, and clipping it would analyse (or ignore)
+ * something else than the user chose. */
+void
+check_regions_fit (const std::vector<RegionSpec> &regions, const char *name,
+    int frame_width, int frame_height)
+{
+  for (const RegionSpec &spec : regions) {
+    if (spec.fractional || (spec.x + spec.width <= frame_width
+            && spec.y + spec.height <= frame_height))
+      continue;
+    throw std::invalid_argument (std::string ("'") + name + "' region '" +
+        format_regions ({spec}) + "' reaches past the " +
+        std::to_string (frame_width) + "x" + std::to_string (frame_height) +
+        " frame");
+  }
+}
+
+}  // namespace
+
 void
 MotionDetector::State::configure (const FrameView &frame)
 {
+  /* Checked before anything changes, so that every later frame of this
+   * geometry fails the same way. */
+  check_regions_fit (settings.regions, "regions", frame.width, frame.height);
+  check_regions_fit (settings.ignore_regions, "ignore-regions", frame.width,
+      frame.height);
   frame_width = frame.width;
   frame_height = frame.height;
   kind = frame.kind;
@@ -593,6 +620,11 @@ MotionDetector::State::configure (const FrameView &frame)
     }
   }
   analysed_count = cv::countNonZero (analysed);
+  if (analysed_count == 0) {
+    frame_width = 0;
+    throw std::invalid_argument ("nothing of the frame is left to analyse: "
+        "'regions', 'ignore-regions' and 'ignore-mask' exclude all of it");
+  }
   analysed.convertTo (analysed_f, CV_32F);
 
   sampled.create (height, width, CV_32F);

@@ -132,7 +132,9 @@ public:
 
   /* Analyse one frame. timestamp_s is the frame's presentation time in
    * seconds (any origin, non-decreasing); a negative value means unknown.
-   * Throws std::invalid_argument for an unusable view. */
+   * Throws std::invalid_argument for an unusable view, and for settings that
+   * do not fit the frame: a region in pixels reaching past it, or regions
+   * and mask that leave nothing of it to analyse. */
   FrameAnalysis analyse (const FrameView &frame, double timestamp_s);
 
   /* Whether analyse() may run its AVX2 variant, which it does by default

@@ -403,7 +403,8 @@ TEST (MotionDetector, IgnoreRegionHidesMotion)
   clipgen::ClipSpec spec = small_spec (3, 3);
   spec.add_spans ("1-2");
   DetectorSettings settings;
-  settings.ignore_regions = stillframe::parse_regions ("0.0,0.0,1.0,1.0");
+  /* The band the box crosses (30 % of the height, see the mask test). */
+  settings.ignore_regions = stillframe::parse_regions ("0.0,0.1,1.0,0.6");
   MotionDetector ignoring (settings);
   Counts counts = run (spec, ignoring);
   EXPECT_EQ (counts.motion_detected, 0);
@@ -474,6 +475,55 @@ TEST (MotionDetector, BadMaskFilesAreNamed)
   std::ofstream (cut, std::ios::binary) << "P5 16 9 255\n" << std::string (20,
       'x');
   EXPECT_NE (message (cut).find ("truncated"), std::string::npos);
+}
+
+/* Settings that cannot apply to the frame are errors naming the problem,
+ * on every frame, not a silently empty analysis. */
+TEST (MotionDetector, SettingsThatDoNotFitTheFrameAreErrors)
+{
+  std::vector<std::uint8_t> pixels (64 * 48, 100);
+  FrameView view;
+  view.channel[0] = pixels.data ();
+  view.width = 64;
+  view.height = 48;
+  view.row_stride = 64;
+  auto message = [&] (const DetectorSettings &settings) -> std::string {
+    MotionDetector detector (settings);
+    std::string first;
+    for (int i = 0; i < 2; i++) {
+      try {
+        detector.analyse (view, i / 30.0);
+      } catch (const std::invalid_argument &e) {
+        if (i == 0)
+          first = e.what ();
+        else
+          EXPECT_EQ (first, e.what ());
+        continue;
+      }
+      ADD_FAILURE () << "frame " << i << " was analysed";
+    }
+    return first;
+  };
+  DetectorSettings settings;
+  settings.regions = stillframe::parse_regions ("40,0,30,10");
+  EXPECT_NE (message (settings).find ("'regions' region '40,0,30,10' reaches "
+          "past the 64x48 frame"), std::string::npos);
+  settings.regions.clear ();
+  settings.ignore_regions = stillframe::parse_regions ("0,40,10,10");
+  EXPECT_NE (message (settings).find ("'ignore-regions'"), std::string::npos);
+  settings.ignore_regions = stillframe::parse_regions ("0.0,0.0,1.0,1.0");
+  EXPECT_NE (message (settings).find ("nothing of the frame is left"),
+      std::string::npos);
+  settings.ignore_regions.clear ();
+  settings.ignore_mask = stillframe::load_pgm_mask (write_mask ("black.pgm",
+          0, 9, false));
+  EXPECT_NE (message (settings).find ("nothing of the frame is left"),
+      std::string::npos);
+  /* Fitting exactly is fine. */
+  settings = DetectorSettings ();
+  settings.regions = stillframe::parse_regions ("0,0,64,48");
+  MotionDetector detector (settings);
+  EXPECT_NO_THROW (detector.analyse (view, 0));
 }
 
 TEST (Regions, ParsesPixelsAndFractions)

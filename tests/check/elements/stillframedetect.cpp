@@ -423,6 +423,8 @@ check_bad_setting (const gchar * property, const gchar * value,
   fail_unless (msg != NULL);
   GError *error = NULL;
   gst_message_parse_error (msg, &error, NULL);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS), "%s", error->message);
   fail_unless (strstr (error->message, what) != NULL, "%s", error->message);
   fail_unless (strstr (error->message, why) != NULL, "%s", error->message);
   g_error_free (error);
@@ -436,6 +438,11 @@ GST_START_TEST (test_bad_regions_are_an_error)
   check_bad_setting ("regions", "1,2,3", "regions", "4 numbers");
   check_bad_setting ("ignore-mask", "/nonexistent/mask.pgm", "ignore-mask",
       "cannot read");
+  /* Settings that only fail on the frame, as documented. */
+  check_bad_setting ("regions", "100,0,100,50", "'regions' region "
+      "'100,0,100,50'", "reaches past the 160x120 frame");
+  check_bad_setting ("ignore-regions", "0.0,0.0,1.0,1.0", "ignore-regions",
+      "nothing of the frame is left to analyse");
 }
 
 GST_END_TEST;
