@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The rotation written into a video track header: the matrix players read,
+ * in the video track only, nothing else of the file touched. */
+#include "mp4orientation.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+using namespace stillframe::cli;
+
+namespace {
+
+using Bytes = std::vector<unsigned char>;
+
+void
+put32 (Bytes &b, std::uint32_t v)
+{
+  for (int k = 0; k < 4; k++)
+    b.push_back ((unsigned char) (v >> (24 - 8 * k)));
+}
+
+Bytes
+box (const char *type, const Bytes &body)
+{
+  Bytes b;
+  put32 (b, (std::uint32_t) (8 + body.size ()));
+  b.insert (b.end (), type, type + 4);
+  b.insert (b.end (), body.begin (), body.end ());
+  return b;
+}
+
+Bytes
+cat (std::initializer_list<Bytes> parts)
+{
+  Bytes b;
+  for (const Bytes &p : parts)
+    b.insert (b.end (), p.begin (), p.end ());
+  return b;
+}
+
+/* A version-0 tkhd with the identity matrix. */
+Bytes
+tkhd ()
+{
+  Bytes b (4 + 20 + 16, 0);
+  for (std::uint32_t v : {1u << 16, 0u, 0u, 0u, 1u << 16, 0u, 0u, 0u,
+          1u << 30})
+    put32 (b, v);
+  put32 (b, 160u << 16);
+  put32 (b, 120u << 16);
+  return box ("tkhd", b);
+}
+
+Bytes
+track (const char *handler)
+{
+  Bytes hdlr (8, 0);
+  hdlr.insert (hdlr.end (), handler, handler + 4);
+  hdlr.resize (hdlr.size () + 13, 0);
+  return box ("trak", cat ({tkhd (), box ("mdia", box ("hdlr", hdlr))}));
+}
+
+std::string
+write (const std::string &name, const Bytes &bytes)
+{
+  const std::string path = ::testing::TempDir () + name;
+  std::ofstream (path, std::ios::binary).write ((const char *) bytes.data (),
+      (std::streamsize) bytes.size ());
+  return path;
+}
+
+Bytes
+read (const std::string &path)
+{
+  std::ifstream in (path, std::ios::binary);
+  return Bytes (std::istreambuf_iterator<char> (in), {});
+}
+
+/* The 9 matrix values of the tkhd at `offset` in the file. */
+std::vector<std::int32_t>
+matrix_at (const Bytes &file, std::size_t tkhd_offset)
+{
+  std::vector<std::int32_t> m;
+  const std::size_t at = tkhd_offset + 8 + 4 + 20 + 16;
+  for (int i = 0; i < 9; i++) {
+    std::uint32_t v = 0;
+    for (int k = 0; k < 4; k++)
+      v = v << 8 | file[at + i * 4 + k];
+    m.push_back ((std::int32_t) v);
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST (Mp4Orientation, TagsMapToClockwiseRotations)
+{
+  EXPECT_EQ (rotation_of_orientation_tag ("rotate-0"), 0);
+  EXPECT_EQ (rotation_of_orientation_tag ("rotate-90"), 90);
+  EXPECT_EQ (rotation_of_orientation_tag ("rotate-270"), 270);
+  EXPECT_EQ (rotation_of_orientation_tag ("flip-rotate-90"), -1);
+}
+
+TEST (Mp4Orientation, WritesTheVideoTrackMatrixOnly)
+{
+  const Bytes ftyp = box ("ftyp", Bytes (8, 'x'));
+  const Bytes sound = track ("soun"), picture = track ("vide");
+  const Bytes file = cat ({ftyp, box ("mdat", Bytes (100, 7)),
+      box ("moov", cat ({box ("mvhd", Bytes (100, 0)), sound, picture}))});
+  const std::string path = write ("rotation.mp4", file);
+  ASSERT_EQ (set_video_rotation (path, 90), "");
+  const Bytes after = read (path);
+  ASSERT_EQ (after.size (), file.size ());
+  const std::size_t moov_body = ftyp.size () + 108 + 8;
+  const std::size_t sound_tkhd = moov_body + 108 + 8;
+  const std::size_t video_tkhd = moov_body + 108 + sound.size () + 8;
+  const std::int32_t one = 1 << 16;
+  EXPECT_EQ (matrix_at (after, video_tkhd),
+      (std::vector<std::int32_t> {0, one, 0, -one, 0, 0, 0, 0, 1 << 30}));
+  EXPECT_EQ (matrix_at (after, sound_tkhd), matrix_at (file, sound_tkhd));
+  /* Nothing else moved. */
+  Bytes masked = after;
+  for (std::size_t i = 0; i < 36; i++)
+    masked[video_tkhd + 8 + 40 + i] = file[video_tkhd + 8 + 40 + i];
+  EXPECT_EQ (masked, file);
+  ASSERT_EQ (set_video_rotation (path, 270), "");
+  EXPECT_EQ (matrix_at (read (path), video_tkhd),
+      (std::vector<std::int32_t> {0, -one, 0, one, 0, 0, 0, 0, 1 << 30}));
+}
+
+TEST (Mp4Orientation, FilesWithoutAVideoTrackAreNamed)
+{
+  const std::string none = write ("nomoov.mp4", box ("mdat", Bytes (10, 0)));
+  EXPECT_NE (set_video_rotation (none, 90).find ("moov"), std::string::npos);
+  const std::string audio = write ("audio.mp4", box ("moov",
+          track ("soun")));
+  EXPECT_NE (set_video_rotation (audio, 90).find ("no video track"),
+      std::string::npos);
+  EXPECT_NE (set_video_rotation (audio, 45), "");
+  EXPECT_NE (set_video_rotation ("/nonexistent.mp4", 90), "");
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The text stillframe writes for other programs: JSON and CSV that stay
+ * valid whatever a file name holds, numbers whatever the locale. */
+#include "textformat.h"
+
+#include <gtest/gtest.h>
+
+#include <clocale>
+
+using namespace stillframe::cli;
+
+TEST (TextFormat, InvalidUtf8BecomesReplacementCharacters)
+{
+  EXPECT_EQ (valid_utf8 ("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ (valid_utf8 ("\xf0\x9f\x8e\xa5 cam"), "\xf0\x9f\x8e\xa5 cam");
+  /* Latin-1, a lone continuation byte, a truncated sequence, an overlong
+   * form and a surrogate: each bad byte is one U+FFFD. */
+  EXPECT_EQ (valid_utf8 ("caf\xe9"), "caf\xef\xbf\xbd");
+  EXPECT_EQ (valid_utf8 ("\x80x"), "\xef\xbf\xbdx");
+  EXPECT_EQ (valid_utf8 ("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ (valid_utf8 ("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ (valid_utf8 ("\xed\xa0\x80"),
+      "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
+TEST (TextFormat, JsonStringsAreEscaped)
+{
+  EXPECT_EQ (json_string ("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ (json_string ("line\nbreak\ttab\x01"),
+      "\"line\\nbreak\\ttab\\u0001\"");
+  EXPECT_EQ (json_string ("caf\xe9.mp4"), "\"caf\xef\xbf\xbd.mp4\"");
+}
+
+TEST (TextFormat, CsvFieldsAreQuotedWhenNeeded)
+{
+  EXPECT_EQ (csv_field ("plain.mp4"), "plain.mp4");
+  EXPECT_EQ (csv_field ("a,b.mp4"), "\"a,b.mp4\"");
+  EXPECT_EQ (csv_field ("say \"hi\".mp4"), "\"say \"\"hi\"\".mp4\"");
+  EXPECT_EQ (csv_field ("two\nlines"), "\"two\nlines\"");
+}
+
+TEST (TextFormat, NumbersIgnoreTheLocale)
+{
+  /* A locale with a decimal comma, where the system has one. */
+  const char *previous = std::setlocale (LC_NUMERIC, nullptr);
+  const std::string saved = previous ? previous : "C";
+  for (const char *name : {"de_DE.UTF-8", "fr_FR.UTF-8", "C"})
+    if (std::setlocale (LC_NUMERIC, name))
+      break;
+  EXPECT_EQ (fixed_seconds (12.5), "12.500000");
+  EXPECT_EQ (fixed_seconds (-0.25), "-0.250000");
+  EXPECT_EQ (fixed_seconds (1.0 / 3), "0.333333");
+  std::setlocale (LC_NUMERIC, saved.c_str ());
+}
+
+TEST (TextFormat, ClockStrings)
+{
+  EXPECT_EQ (clock_string (0), "0:00:00.000");
+  EXPECT_EQ (clock_string (3723.4567), "1:02:03.457");
+  EXPECT_EQ (clock_string (-1), "0:00:00.000");
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What keeps stillframe from harming the user's files: which file a path
+ * really is, the names --split gives its parts, and files that are written
+ * under a hidden name and get their own name only once complete, without
+ * replacing anything unless asked to.
+ * No GLib types, unit-tested in tests/unit/test_filesafety.cpp. */
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace stillframe::cli {
+
+/* Which file a path names, after symlinks, `..` and `.`: the device and
+ * inode of an existing file (so hard links are the same file too), or, for
+ * a file yet to be written, the canonical path it will have. */
+struct FileKey {
+  bool exists = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  std::string canonical;
+
+  bool operator== (const FileKey &other) const;
+};
+
+FileKey file_key (const std::string &path);
+
+/* Whether anything (a dangling symlink included) has this name. */
+bool name_taken (const std::string &path);
+
+/* The files --split writes for `output` = DIR/NAME.EXT: DIR/NAME-0001.EXT,
+ * DIR/NAME-0002.EXT, ... (more digits past 9999). Names are used as they
+ * are: nothing in them is a format. */
+std::string part_path (const std::string &output, unsigned index);
+
+/* The index of `path` among the parts of `output`, or 0 if it is not one
+ * of them; compared by folder identity and name. */
+unsigned part_index (const std::string &output, const std::string &path);
+
+/* The parts of `output` that exist now, by index. */
+std::vector<std::string> existing_parts (const std::string &output);
+
+/* A new hidden, empty file beside `target`, on the same filesystem so that
+ * the final rename is atomic. Until commit() the target is untouched; the
+ * destructor removes the hidden file unless it was committed. */
+class PendingFile {
+public:
+  /* Throws std::runtime_error naming the folder when it cannot be made. */
+  explicit PendingFile (const std::string &target);
+  ~PendingFile ();
+  PendingFile (PendingFile &&other) noexcept;
+  PendingFile &operator= (PendingFile &&other) noexcept;
+  PendingFile (const PendingFile &) = delete;
+  PendingFile &operator= (const PendingFile &) = delete;
+
+  const std::string &path () const { return path_; }
+  const std::string &target () const { return target_; }
+
+  /* Adds to the hidden file; returns an error message, or "". */
+  std::string append (const std::string &data);
+
+  /* Flushes the file to disk and gives it the target's name. Without
+   * `replace`, a target that exists (even one that appeared while this
+   * file was written, by another process) is left alone and this fails.
+   * Returns an error message naming the target, or "". */
+  std::string commit (bool replace);
+
+  /* Removes the hidden file (nothing else). */
+  void discard ();
+
+private:
+  std::string target_, path_;
+};
+
+/* Writes `contents` as `target`, whole or not at all (see PendingFile).
+ * Returns an error message naming the target, or "". */
+std::string write_whole_file (const std::string &target,
+    const std::string &contents, bool replace);
+
+}  // namespace stillframe::cli

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "mp4orientation.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace stillframe::cli {
+
+namespace {
+
+using File = std::unique_ptr<FILE, int (*) (FILE *)>;
+
+struct Box {
+  char type[5] = {};
+  std::uint64_t start = 0, body = 0, end = 0;     /* file offsets */
+};
+
+std::uint64_t
+read_be (FILE *f, int bytes, bool *ok)
+{
+  unsigned char b[8];
+  if (std::fread (b, 1, bytes, f) != (std::size_t) bytes) {
+    *ok = false;
+    return 0;
+  }
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; i++)
+    v = v << 8 | b[i];
+  return v;
+}
+
+/* The boxes directly inside [from, to). */
+std::vector<Box>
+children (FILE *f, std::uint64_t from, std::uint64_t to)
+{
+  std::vector<Box> boxes;
+  for (std::uint64_t at = from; at + 8 <= to;) {
+    bool ok = true;
+    if (fseeko (f, (off_t) at, SEEK_SET) != 0)
+      break;
+    std::uint64_t size = read_be (f, 4, &ok);
+    Box box;
+    if (!ok || std::fread (box.type, 1, 4, f) != 4)
+      break;
+    box.start = at;
+    box.body = at + 8;
+    if (size == 1) {
+      size = read_be (f, 8, &ok);
+      box.body = at + 16;
+    } else if (size == 0) {
+      size = to - at;
+    }
+    if (!ok || size < box.body - at || at + size > to)
+      break;
+    box.end = at + size;
+    boxes.push_back (box);
+    at = box.end;
+  }
+  return boxes;
+}
+
+const Box *
+find (const std::vector<Box> &boxes, const char *type)
+{
+  for (const Box &b : boxes)
+    if (std::memcmp (b.type, type, 4) == 0)
+      return &b;
+  return nullptr;
+}
+
+/* The track's handler type, from mdia/hdlr. */
+bool
+is_video_track (FILE *f, const Box &trak)
+{
+  const std::vector<Box> inside = children (f, trak.body, trak.end);
+  const Box *mdia = find (inside, "mdia");
+  if (!mdia)
+    return false;
+  const Box *hdlr = find (children (f, mdia->body, mdia->end), "hdlr");
+  char handler[4];
+  /* version/flags (4), pre_defined (4), handler_type (4). */
+  return hdlr && fseeko (f, (off_t) hdlr->body + 8, SEEK_SET) == 0
+      && std::fread (handler, 1, 4, f) == 4
+      && std::memcmp (handler, "vide", 4) == 0;
+}
+
+}  // namespace
+
+int
+rotation_of_orientation_tag (const std::string &tag)
+{
+  if (tag == "rotate-0")
+    return 0;
+  if (tag == "rotate-90")
+    return 90;
+  if (tag == "rotate-180")
+    return 180;
+  if (tag == "rotate-270")
+    return 270;
+  return -1;
+}
+
+std::string
+set_video_rotation (const std::string &path, int degrees)
+{
+  /* 16.16 fixed point a, b, c, d (u, v, w stay 0, 0, 1.0 in 2.30); the
+   * values qtdemux and ffmpeg read back as that rotation. */
+  std::int32_t a, b, c, d;
+  const std::int32_t one = 1 << 16;
+  switch (degrees) {
+    case 0: a = one, b = 0, c = 0, d = one; break;
+    case 90: a = 0, b = one, c = -one, d = 0; break;
+    case 180: a = -one, b = 0, c = 0, d = -one; break;
+    case 270: a = 0, b = -one, c = one, d = 0; break;
+    default:
+      return "cannot write a rotation of " + std::to_string (degrees) +
+          " degrees";
+  }
+  File f (std::fopen (path.c_str (), "r+b"), std::fclose);
+  if (!f)
+    return "cannot open " + path + " to write its rotation";
+  if (fseeko (f.get (), 0, SEEK_END) != 0)
+    return "cannot read " + path;
+  const std::uint64_t size = (std::uint64_t) ftello (f.get ());
+  const Box *moov = nullptr;
+  const std::vector<Box> top = children (f.get (), 0, size);
+  moov = find (top, "moov");
+  if (!moov)
+    return path + " has no movie header (moov) to write the rotation in";
+  for (const Box &trak : children (f.get (), moov->body, moov->end)) {
+    if (std::memcmp (trak.type, "trak", 4) != 0
+        || !is_video_track (f.get (), trak))
+      continue;
+    const Box *tkhd = find (children (f.get (), trak.body, trak.end), "tkhd");
+    if (!tkhd)
+      break;
+    bool ok = true;
+    fseeko (f.get (), (off_t) tkhd->body, SEEK_SET);
+    const int version = (int) read_be (f.get (), 1, &ok);
+    /* After version/flags: times, track id, reserved, duration (20 bytes,
+     * 32 in version 1), then reserved, layer, group, volume (16). */
+    const std::uint64_t matrix = tkhd->body + 4 + (version == 1 ? 32 : 20) +
+        16;
+    if (!ok || matrix + 36 > tkhd->end)
+      return path + ": the video track header is too short";
+    const std::int32_t values[9] = {a, b, 0, c, d, 0, 0, 0, 1 << 30};
+    unsigned char bytes[36];
+    for (int i = 0; i < 9; i++)
+      for (int k = 0; k < 4; k++)
+        bytes[i * 4 + k] = (unsigned char) ((std::uint32_t) values[i] >>
+            (24 - 8 * k));
+    if (fseeko (f.get (), (off_t) matrix, SEEK_SET) != 0
+        || std::fwrite (bytes, 1, sizeof bytes, f.get ()) != sizeof bytes
+        || std::fflush (f.get ()) != 0)
+      return "cannot write the rotation into " + path;
+    return "";
+  }
+  return path + " has no video track to write the rotation in";
+}
+
+}  // namespace stillframe::cli

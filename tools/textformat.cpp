@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "textformat.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace stillframe::cli {
+
+namespace {
+
+/* The length of the well-formed UTF-8 sequence at `s` (Unicode's table 3-7:
+ * no overlong forms, no surrogates, nothing past U+10FFFF), 0 if none. */
+std::size_t
+utf8_sequence_length (const unsigned char *s, std::size_t left)
+{
+  const unsigned char c = s[0];
+  if (c < 0x80)
+    return 1;
+  std::size_t length;
+  unsigned char low = 0x80, high = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf)
+    length = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    length = 3;
+    if (c == 0xe0)
+      low = 0xa0;
+    else if (c == 0xed)
+      high = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    length = 4;
+    if (c == 0xf0)
+      low = 0x90;
+    else if (c == 0xf4)
+      high = 0x8f;
+  } else {
+    return 0;
+  }
+  if (left < length || s[1] < low || s[1] > high)
+    return 0;
+  for (std::size_t i = 2; i < length; i++)
+    if (s[i] < 0x80 || s[i] > 0xbf)
+      return 0;
+  return length;
+}
+
+}  // namespace
+
+std::string
+valid_utf8 (const std::string &text)
+{
+  std::string out;
+  out.reserve (text.size ());
+  const auto *bytes = reinterpret_cast<const unsigned char *> (text.data ());
+  for (std::size_t i = 0; i < text.size ();) {
+    const std::size_t length = utf8_sequence_length (bytes + i,
+        text.size () - i);
+    if (length == 0) {
+      out += "\xef\xbf\xbd";
+      i++;
+    } else {
+      out.append (text, i, length);
+      i += length;
+    }
+  }
+  return out;
+}
+
+std::string
+json_string (const std::string &text)
+{
+  std::string out = "\"";
+  for (char c : valid_utf8 (text)) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if ((unsigned char) c < 0x20) {
+          char escaped[8];
+          std::snprintf (escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string
+csv_field (const std::string &text)
+{
+  const std::string valid = valid_utf8 (text);
+  if (valid.find_first_of (",\"\r\n") == std::string::npos)
+    return valid;
+  std::string out = "\"";
+  for (char c : valid) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string
+fixed_seconds (double seconds)
+{
+  /* Whole microseconds, printed as integers: no locale's decimal comma. */
+  const long long us = std::llround (seconds * 1e6);
+  const unsigned long long magnitude = us < 0 ? -(unsigned long long) us : us;
+  char text[40];
+  std::snprintf (text, sizeof text, "%s%llu.%06llu", us < 0 ? "-" : "",
+      magnitude / 1000000, magnitude % 1000000);
+  return text;
+}
+
+std::string
+clock_string (double seconds)
+{
+  const long long ms = std::llround (std::max (0.0, seconds) * 1000);
+  char text[40];
+  std::snprintf (text, sizeof text, "%lld:%02lld:%02lld.%03lld", ms / 3600000,
+      ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  return text;
+}
+
+}  // namespace stillframe::cli

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Text that stillframe writes for other programs (JSON, CSV) and people
+ * (clock times): locale-independent, and valid whatever a file name holds.
+ * No GLib types, unit-tested in tests/unit/test_textformat.cpp. */
+#pragma once
+
+#include <string>
+
+namespace stillframe::cli {
+
+/* `text` with every byte sequence that is not UTF-8 replaced by U+FFFD:
+ * JSON must be UTF-8, and file names need not be. */
+std::string valid_utf8 (const std::string &text);
+
+/* A JSON string literal, quotes included, of valid_utf8 (text). */
+std::string json_string (const std::string &text);
+
+/* A CSV field (RFC 4180): quoted, with quotes doubled, when it holds a
+ * comma, a quote or a line break; valid_utf8 as for JSON. */
+std::string csv_field (const std::string &text);
+
+/* Seconds with six decimals and a '.' whatever the locale: "12.500000". */
+std::string fixed_seconds (double seconds);
+
+/* H:MM:SS.mmm, as in "kept 0:01:02.500 of 1:00:00.000". */
+std::string clock_string (double seconds);
+
+}  // namespace stillframe::cli
