@@ -157,6 +157,7 @@ struct StreamState
   GstSegment segment;
   gboolean need_output_segment = TRUE;
   gboolean output_started = FALSE;      /* a buffer or gap went out */
+  gboolean segment_changed = FALSE;     /* judged at the next frame */
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;    /* from the caps */
 
   /* Hysteresis over running time. */
@@ -720,6 +721,18 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   if (!GST_CLOCK_TIME_IS_VALID (duration))
     duration = state.frame_duration;
+  if (state.segment_changed) {
+    /* A segment that takes the timeline back (a restart, a non-flushing
+     * seek) ends what came before as the end of a stream would; one that
+     * goes on where the last frame ended (demuxers update theirs) changes
+     * nothing, so no frame is lost to it. */
+    state.segment_changed = FALSE;
+    const GstClockTime time = gst_segment_to_running_time (&state.segment,
+        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+    if (GST_CLOCK_TIME_IS_VALID (time) && GST_CLOCK_TIME_IS_VALID
+        (state.last_end) && time + half_frame (duration) < state.last_end)
+      drain (self, settings);
+  }
   GstClockTime running_time;
   buffer = place_on_timeline (self, buffer, duration, &running_time);
   if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME
@@ -858,8 +871,8 @@ gst_stillframe_cut_sink_event (GstPad * pad, GstObject * parent,
         gst_event_unref (event);
         return FALSE;
       }
-      drain (self, settings);
       gst_segment_copy_into (segment, &state.segment);
+      state.segment_changed = TRUE;
       if (settings.timestamps == GST_STILLFRAME_CUT_TIMESTAMPS_RETIME) {
         /* Running time carries across segments; ours is sent once. */
         gst_event_unref (event);

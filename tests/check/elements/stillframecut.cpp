@@ -772,6 +772,34 @@ GST_START_TEST (test_durations_follow_timestamps_not_frame_counts)
 
 GST_END_TEST;
 
+GST_START_TEST (test_a_segment_that_goes_on_loses_no_frame)
+{
+  for (const gchar * mode:{"retime", "original"}) {
+    GstHarness *h = setup_cut (mode, GST_SECOND, 0, 0);
+    /* A short pause, held until motion comes back; meanwhile the demuxer
+     * sends its segment again (matroskademux does after the first frame). */
+    push_pattern (h, pattern ({{'M', 5}, {'.', 10}}));
+    GstSegment segment;
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+    push_pattern (h, pattern ({{'M', 5}}), 15);
+    assert_frames (h, range (0, 20));
+    gst_harness_teardown (h);
+  }
+  /* One that takes the timeline back ends the held static span as the end
+   * of a stream would. */
+  GstHarness *h = setup_cut ("original", GST_SECOND, 0, 0);
+  push_pattern (h, pattern ({{'M', 5}, {'.', 10}}));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  push_pattern (h, pattern ({{'M', 5}}), 0);
+  assert_frames (h, concat ({range (0, 5), range (0, 5)}));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 struct LongAudioPush
 {
   GstHarness *h;
@@ -839,6 +867,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_audio_waits_for_the_video);
   tcase_add_test (tc, test_a_sink_can_preroll_before_anything_is_decided);
   tcase_add_test (tc, test_a_hole_is_a_dropped_span);
+  tcase_add_test (tc, test_a_segment_that_goes_on_loses_no_frame);
   tcase_add_test (tc, test_durations_follow_timestamps_not_frame_counts);
   tcase_add_test (tc, test_a_long_audio_buffer_goes_out_as_the_video_decides);
   return s;
