@@ -9,8 +9,14 @@
  * decode, detect, cut (video and audio at the same running times), encode,
  * mux, all streaming. See docs/stillframe.md.
  *
- * Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,
- * 130 interrupted.
+ * Nothing the user owns is touched: every path the run writes is checked
+ * against every input and against each other before anything is written,
+ * and each file is written under a hidden name and renamed, without
+ * replacing anything unless --force, only once complete (filesafety.h).
+ *
+ * Threads: the main loop owns the jobs. What streaming threads learn (the
+ * analysed frames, errors, notes, --split's parts) is under Job::lock;
+ * has_video/has_audio are atomics set where the decoder exposes its pads.
  */
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
@@ -19,35 +25,36 @@
 #include <gst/pbutils/pbutils.h>
 
 #include "autoplug.h"
+#include "filesafety.h"
+#include "mp4orientation.h"
+#include "options.h"
+#include "textformat.h"
+
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <cmath>
+#include <atomic>
 #include <cerrno>
+#include <clocale>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
 namespace {
 
-enum ExitCode {
-  EXIT_DONE = 0,
-  EXIT_BAD_INPUT = 1,
-  EXIT_RUNTIME = 2,
-  /* An output was written but part of the input could not be read. */
-  EXIT_DAMAGED_INPUT = 3,
-  EXIT_INTERRUPTED = 130,
-};
+using namespace stillframe::cli;
 
 /* AAC encoders start with 1024 samples of priming that GStreamer 1.22's
  * muxers do not signal: players would sound that late. */
@@ -56,20 +63,17 @@ constexpr const char *kVideoExtensions[] = {
   ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts",
   ".mpg", ".mpeg", ".flv", ".3gp", ".wmv", ".ogv",
 };
+/* Results of finished jobs waiting for an earlier one, so that tables and
+ * CSV rows follow the input order: at most this many per parallel job,
+ * so a batch's memory does not grow with its length. */
+constexpr std::size_t kResultsAheadPerJob = 4;
 
-struct Options {
-  bool trim = false;
-  std::vector<std::string> inputs;
-  std::string output;
-  std::string report, csv;
-  bool force = false, quiet = false, split = false, copy = false;
-  int jobs = 1;
-  int quality = 23;
-  /* An input that decodes no frame for this long is given up on. */
-  GstClockTime stall_timeout = 30 * GST_SECOND;
-  std::string preset = "veryfast";
-  /* Element properties, only those given are set. */
-  std::vector<std::pair<std::string, std::string>> detect_props, cut_props;
+/* An input as the run reads it. */
+struct Input {
+  enum class Kind { File, Pipe, Stdin };
+  std::string name;             /* as given or found: messages, reports */
+  Kind kind = Kind::File;
+  std::string path;             /* the file or FIFO; empty for stdin */
 };
 
 struct Event {
@@ -77,46 +81,9 @@ struct Event {
   int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
-std::string
-json_escape (const std::string &s)
-{
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if ((unsigned char) c < 0x20) {
-          char buf[8];
-          std::snprintf (buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
-std::string
-seconds (double s)
-{
-  char buf[32];
-  std::snprintf (buf, sizeof buf, "%.6f", s);
-  return buf;
-}
-
-std::string
-clock_string (double s)
-{
-  char buf[32];
-  const long long ms = std::llround (s * 1000);
-  std::snprintf (buf, sizeof buf, "%lld:%02lld:%02lld.%03lld", ms / 3600000,
-      ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-  return buf;
-}
+struct Range {
+  double start, end;
+};
 
 double
 to_seconds (GstClockTime t)
@@ -124,6 +91,25 @@ to_seconds (GstClockTime t)
   return GST_CLOCK_TIME_IS_VALID (t) ? (double) t / GST_SECOND : 0.0;
 }
 
+/* Ranges clipped to [0, limit], without empty ones, touching ones merged:
+ * what the report lists as kept. */
+std::vector<Range>
+tidy_ranges (std::vector<Range> ranges, double limit)
+{
+  constexpr double kTouching = 1e-6;
+  std::vector<Range> tidy;
+  for (Range r : ranges) {
+    r.start = std::clamp (r.start, 0.0, limit);
+    r.end = std::clamp (r.end, 0.0, limit);
+    if (r.end - r.start < kTouching)
+      continue;
+    if (!tidy.empty () && r.start <= tidy.back ().end + kTouching)
+      tidy.back ().end = std::max (tidy.back ().end, r.end);
+    else
+      tidy.push_back (r);
+  }
+  return tidy;
+}
 
 /* Copied packets are written with this much added to their running time,
  * in a segment that starts there: decoding order may begin before 0
@@ -155,10 +141,9 @@ struct CopyGate {
   bool splice = false;
   GstElement *video_out = nullptr, *audio_out = nullptr;
 
-  /* For the report (lock). */
+  /* For the report (lock): kept GOPs in running time. */
   guint64 frames_out = 0;
-  GstClockTime duration_out = 0;
-  std::vector<std::pair<double, double>> kept;
+  std::vector<Range> kept;
 
   CopyGate () { g_mutex_init (&lock); g_cond_init (&changed); }
   ~CopyGate ()
@@ -179,41 +164,34 @@ struct CopyGate {
 
 /* One input's pipeline and what is learned from it. */
 struct Job {
+  /* Planned before it starts; read-only after. */
   const Options *options = nullptr;
-  std::string input, output;
-  /* The file being written: a hidden name beside the output, renamed to it
-   * once complete, so that no half-written file ever has the output's name
-   * and an existing output survives a failed --force run. */
-  std::string partial;
+  std::size_t index = 0;        /* in input order */
+  Input input;
+  std::string output;           /* trim's video (with --split: the base) */
+  std::string report_path;      /* "" none, "-" standard output */
+
+  /* The main thread's. */
   GstElement *pipeline = nullptr;
   GstElement *cut = nullptr, *mux = nullptr;
   GstElement *decode = nullptr;         /* not in --copy mode */
-  guint bus_watch = 0;
-  bool has_video = false, has_audio = false, output_started = false;
+  guint bus_watch = 0, finish_timer = 0;
+  int input_fd = -1;                    /* a FIFO we opened */
+  /* The output being written, hidden until complete (not with --split). */
+  std::unique_ptr<PendingFile> partial;
   bool finished = false, interrupted = false;
   int status = EXIT_DONE;
-  std::string error;
-  std::vector<std::string> notes;
-  std::vector<std::string> files;       /* written, for --split */
   /* Part of the input was missing or unreadable; what was read is kept. */
   bool damaged = false;
+  bool nothing_kept = false;
   GstClockTime declared_duration = GST_CLOCK_TIME_NONE;
   guint warnings = 0;
-  guint finish_timer = 0;
-
-  /* From the detect probe (streaming thread) and bus (main thread). */
-  GMutex lock;
-  guint64 frames_seen = 0;
-  GstClockTime last_position = GST_CLOCK_TIME_NONE;
-  GstClockTime first_pts = GST_CLOCK_TIME_NONE, last_end = 0;
-  std::vector<Event> events;
-  bool in_motion = false;
-  GstClockTime last_motion_end = 0;
-
-  std::vector<std::pair<double, double>> dropped;
+  /* Dropped spans from the cut's messages, in stream time. */
+  std::vector<Range> dropped;
   guint64 frames_in = 0, frames_out = 0;
   GstClockTime duration_in = 0, duration_out = 0;
   bool summary_seen = false;
+  std::vector<std::string> files;       /* written, in order */
   gint64 started_us = 0;
   gint64 last_progress_us = 0;
   /* The stall watchdog: frames_seen when it last changed, and when. */
@@ -222,16 +200,61 @@ struct Job {
   GstClockTime min_static = 3 * GST_SECOND;
   std::unique_ptr<CopyGate> gate;
 
-  Job () { g_mutex_init (&lock); }
+  /* Set where the decoder exposes pads, read by the main thread. */
+  std::atomic<bool> has_video {false}, has_audio {false};
+
+  /* Written by streaming threads, read by the main thread: lock. */
+  GMutex lock;
+  std::string error;
+  std::vector<std::string> notes;
+  std::vector<PendingFile> parts;       /* --split's, hidden until the end */
+  guint64 frames_seen = 0;
+  /* The first frame's stream and running time: the report's time 0. */
+  GstClockTime origin_stream = GST_CLOCK_TIME_NONE;
+  GstClockTime origin_running = GST_CLOCK_TIME_NONE;
+  GstClockTime last_position = GST_CLOCK_TIME_NONE;     /* stream time */
+  GstClockTime last_end = 0;                            /* stream time */
+  std::vector<Event> events;            /* seconds from time 0 */
+  bool in_motion = false;
+  GstClockTime last_motion_end = 0;
+
+  /* The detect probe's streaming thread only. */
+  GstSegment segment;
+
+  Job () { g_mutex_init (&lock); gst_segment_init (&segment, GST_FORMAT_TIME); }
   ~Job ()
   {
-    g_mutex_clear (&lock);
     if (gate)
       gate->stop ();
     if (pipeline) {
       gst_element_set_state (pipeline, GST_STATE_NULL);
       gst_object_unref (pipeline);
     }
+    if (input_fd >= 0)
+      close (input_fd);
+    g_mutex_clear (&lock);
+  }
+
+  /* The first error is the one reported. */
+  void fail (const std::string &message)
+  {
+    g_mutex_lock (&lock);
+    if (error.empty ())
+      error = message;
+    g_mutex_unlock (&lock);
+  }
+  std::string error_message ()
+  {
+    g_mutex_lock (&lock);
+    std::string e = error;
+    g_mutex_unlock (&lock);
+    return e;
+  }
+  void note (const std::string &message)
+  {
+    g_mutex_lock (&lock);
+    notes.push_back (message);
+    g_mutex_unlock (&lock);
   }
 };
 
@@ -243,12 +266,7 @@ make (const char *factory, const char *name = nullptr)
   GstElement *e = gst_element_factory_make (factory, name);
   if (!e)
     throw std::runtime_error (std::string ("GStreamer element '") + factory +
-        "' is missing: install " +
-        (g_str_has_prefix (factory, "x264") ? "gstreamer1.0-plugins-ugly" :
-            g_str_has_prefix (factory, "avenc") ? "gstreamer1.0-libav" :
-            g_str_has_prefix (factory, "stillframe") ?
-            "stillframe (meson install, or set GST_PLUGIN_PATH_1_0)" :
-            "gstreamer1.0-plugins-good and -base"));
+        "' is missing");
   return e;
 }
 
@@ -273,11 +291,10 @@ set_from_string (GstElement *element, const std::string &name,
 std::string
 extension_of (const std::string &path)
 {
-  const char *dot = strrchr (path.c_str (), '.');
-  const char *slash = strrchr (path.c_str (), '/');
-  if (!dot || (slash && dot < slash))
+  const std::size_t dot = path.rfind ('.'), slash = path.rfind ('/');
+  if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
     return "";
-  gchar *lower = g_ascii_strdown (dot, -1);
+  gchar *lower = g_ascii_strdown (path.c_str () + dot, -1);
   std::string ext = lower;
   g_free (lower);
   return ext;
@@ -296,21 +313,13 @@ muxer_for (const std::string &path)
   return nullptr;
 }
 
-/* out.mp4 -> out-%04d.mp4: one file per kept span. */
-std::string
-split_pattern (const std::string &output)
+/* A failure on a streaming thread: its message, as a bus error. */
+void
+fail_from_streaming (Job *job, const std::string &message)
 {
-  const std::string ext = extension_of (output);
-  return output.substr (0, output.size () - ext.size ()) + "-%04d" + ext;
-}
-
-std::string
-split_file (const std::string &output, int index)
-{
-  gchar *name = g_strdup_printf (split_pattern (output).c_str (), index);
-  std::string path = name;
-  g_free (name);
-  return path;
+  job->fail (message);
+  GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", message.c_str ()),
+      (NULL));
 }
 
 /* With --split, each kept span (it starts with a DISCONT frame, which the
@@ -327,27 +336,58 @@ on_kept_for_split (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Reads each analysed frame's meta: progress, events with their peak score
- * and box. */
+/* Each --split part is written under a hidden name beside its own, and
+ * named only when the run succeeds (finish_job). */
+gchar *
+on_split_part_location (GstElement *, guint fragment, gpointer data)
+{
+  Job *job = (Job *) data;
+  try {
+    PendingFile part (part_path (job->output, fragment + 1));
+    gchar *location = g_strdup (part.path ().c_str ());
+    g_mutex_lock (&job->lock);
+    job->parts.push_back (std::move (part));
+    g_mutex_unlock (&job->lock);
+    return location;
+  } catch (const std::runtime_error &e) {
+    fail_from_streaming (job, e.what ());
+    return NULL;
+  }
+}
+
+/* Reads each analysed frame's meta: progress, the report's time 0, events
+ * with their peak score and box, all in the input's stream time. */
 GstPadProbeReturn
 on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
 {
   Job *job = (Job *) data;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+      gst_event_copy_segment (event, &job->segment);
+    return GST_PAD_PROBE_OK;
+  }
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   GstCustomMeta *meta = gst_buffer_get_custom_meta (buffer,
       "StillframeMotionMeta");
   const GstClockTime pts = GST_BUFFER_PTS (buffer);
-  const GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
+  const GstClockTime stream = gst_segment_to_stream_time (&job->segment,
+      GST_FORMAT_TIME, pts);
+  const GstClockTime running = gst_segment_to_running_time (&job->segment,
+      GST_FORMAT_TIME, pts);
+  const GstClockTime end = stream + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
       GST_BUFFER_DURATION (buffer) : 0);
   g_mutex_lock (&job->lock);
   job->frames_seen++;
-  if (GST_CLOCK_TIME_IS_VALID (pts)) {
-    if (!GST_CLOCK_TIME_IS_VALID (job->first_pts))
-      job->first_pts = pts;
-    job->last_position = pts;
+  if (GST_CLOCK_TIME_IS_VALID (stream)) {
+    if (!GST_CLOCK_TIME_IS_VALID (job->origin_stream)) {
+      job->origin_stream = stream;
+      job->origin_running = running;
+    }
+    job->last_position = stream;
     job->last_end = std::max (job->last_end, end);
   }
-  if (meta && GST_CLOCK_TIME_IS_VALID (pts)) {
+  if (meta && GST_CLOCK_TIME_IS_VALID (stream)) {
     const GstStructure *s = gst_custom_meta_get_structure (meta);
     gboolean motion = FALSE;
     double score = 0;
@@ -356,18 +396,19 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
     gst_structure_get_double (s, "score", &score);
     gst_structure_get (s, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y,
         "width", G_TYPE_INT, &w, "height", G_TYPE_INT, &h, NULL);
+    const GstClockTime origin = job->origin_stream;
     if (motion) {
       /* Motion runs closer than min-static-duration are one event, as the
        * cut keeps them together. */
       if (job->events.empty () || (!job->in_motion
-              && pts - job->last_motion_end >= job->min_static)) {
+              && stream - job->last_motion_end >= job->min_static)) {
         Event e;
-        e.start = to_seconds (pts);
+        e.start = to_seconds (stream - std::min (stream, origin));
         e.x0 = x, e.y0 = y, e.x1 = x + w, e.y1 = y + h;
         job->events.push_back (e);
       }
       Event &e = job->events.back ();
-      e.end = to_seconds (end);
+      e.end = to_seconds (end - std::min (end, origin));
       e.peak = std::max (e.peak, score);
       if (w > 0 && h > 0) {
         e.x0 = std::min (e.x0, x), e.y0 = std::min (e.y0, y);
@@ -422,18 +463,107 @@ on_audio_for_encoder (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     p->to_drop -= samples;
     return GST_PAD_PROBE_DROP;
   }
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
   if (p->to_drop > 0) {
+    /* Truncating from the front leaves no timestamp: it is set below. */
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      pts += gst_util_uint64_scale_int (p->to_drop, GST_SECOND, ainfo.rate);
     buffer = gst_audio_buffer_truncate (buffer, ainfo.bpf, p->to_drop,
         samples - p->to_drop);
     p->to_drop = 0;
-  } else {
-    buffer = gst_buffer_make_writable (buffer);
   }
-  if (GST_BUFFER_PTS_IS_VALID (buffer))
-    GST_BUFFER_PTS (buffer) = GST_BUFFER_PTS (buffer) > p->shift ?
-        GST_BUFFER_PTS (buffer) - p->shift : 0;
+  buffer = gst_buffer_make_writable (buffer);
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    GST_BUFFER_PTS (buffer) = pts > p->shift ? pts - p->shift : 0;
   GST_PAD_PROBE_INFO_DATA (info) = buffer;
   return GST_PAD_PROBE_OK;
+}
+
+/* The cut's gap that lets a sink preroll before any decision: the encoder
+ * would keep it until its next frame, and hand it to a muxer that may have
+ * no frame at all (splitmuxsink then waits forever). This pipeline's sink
+ * prerolls on the muxer's own output. */
+GstPadProbeReturn
+drop_preroll_gap (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstClockTime timestamp, duration = GST_CLOCK_TIME_NONE;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+    gst_event_parse_gap (event, &timestamp, &duration);
+  return duration == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* The caps of H.264 a muxer's video pads take. */
+GstCaps *
+muxer_video_caps (const char *muxer)
+{
+  GstElementFactory *factory = gst_element_factory_find (muxer);
+  GstCaps *caps = NULL;
+  for (const GList *l = factory ?
+      gst_element_factory_get_static_pad_templates (factory) : NULL; l;
+      l = l->next) {
+    GstStaticPadTemplate *templ = (GstStaticPadTemplate *) l->data;
+    if (templ->direction == GST_PAD_SINK
+        && g_str_has_prefix (templ->name_template, "video")) {
+      caps = gst_static_caps_get (&templ->static_caps);
+      break;
+    }
+  }
+  if (factory)
+    gst_object_unref (factory);
+  return caps;
+}
+
+/* Frames the container cannot hold (MP4 and MOV need 16x16 at least) are
+ * named as soon as they are decoded, instead of ending in "not negotiated".
+ * The limits are the same for both sides, so turning does not change it. */
+GstPadProbeReturn
+check_size_for_container (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  int width = 0, height = 0;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_get_int (s, "width", &width)
+      || !gst_structure_get_int (s, "height", &height))
+    return GST_PAD_PROBE_OK;
+  const char *muxer = muxer_for (job->output);
+  GstCaps *taken = muxer_video_caps (muxer);
+  GstCaps *h264 = gst_caps_new_simple ("video/x-h264", "stream-format",
+      G_TYPE_STRING, "avc", "alignment", G_TYPE_STRING, "au", "width",
+      G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL);
+  const bool fits = !taken || gst_caps_can_intersect (taken, h264);
+  int min_width = 1, min_height = 1;
+  for (guint i = 0; taken && i < gst_caps_get_size (taken); i++) {
+    const GstStructure *t = gst_caps_get_structure (taken, i);
+    if (!gst_structure_has_name (t, "video/x-h264"))
+      continue;
+    const GValue *w = gst_structure_get_value (t, "width");
+    const GValue *h = gst_structure_get_value (t, "height");
+    if (w && GST_VALUE_HOLDS_INT_RANGE (w))
+      min_width = gst_value_get_int_range_min (w);
+    if (h && GST_VALUE_HOLDS_INT_RANGE (h))
+      min_height = gst_value_get_int_range_min (h);
+  }
+  gst_caps_unref (h264);
+  if (taken)
+    gst_caps_unref (taken);
+  if (fits)
+    return GST_PAD_PROBE_OK;
+  gchar *container = g_ascii_strup (extension_of (job->output).c_str () + 1,
+      -1);
+  const std::string container_name = container;
+  g_free (container);
+  fail_from_streaming (job, "the " + container_name + " container (" +
+      muxer + ") cannot hold " + std::to_string (width) +
+      "x" + std::to_string (height) + " video: it needs at least " +
+      std::to_string (min_width) + "x" + std::to_string (min_height) +
+      " (write .mkv instead, or use scan)");
+  return GST_PAD_PROBE_DROP;
 }
 
 /* Encoded data waiting for the muxer. The muxer wants audio and video side
@@ -494,6 +624,8 @@ link_audio (Job *job, GstPad *pad)
   GstPad *cut_src = gst_element_get_static_pad (job->cut, src_name);
   g_free (src_name);
   gst_object_unref (cut_sink);
+  gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      drop_preroll_gap, NULL, NULL);
 
   GstElement *out_convert = make ("audioconvert");
   GstElement *encoder = make ("avenc_aac");
@@ -551,14 +683,17 @@ link_to_discard (GstBin *bin, GstPad *pad)
   gst_object_unref (sinkpad);
 }
 
-/* A failure while building on a streaming thread becomes a bus error. */
 void
-fail_from_streaming (Job *job, const std::exception &e)
+link_decoded_video (Job *job, GstPad *pad)
 {
-  g_mutex_lock (&job->lock);
-  job->error = e.what ();
-  g_mutex_unlock (&job->lock);
-  GST_ELEMENT_ERROR (job->pipeline, CORE, PAD, ("%s", e.what ()), (NULL));
+  GstElement *head = gst_bin_get_by_name (GST_BIN (job->pipeline),
+      "input-video-queue");
+  GstPad *sink = gst_element_get_static_pad (head, "sink");
+  if (!gst_pad_is_linked (sink))
+    gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  gst_object_unref (head);
+  job->has_video = true;
 }
 
 void
@@ -566,26 +701,38 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
   Job *job = (Job *) data;
   const std::string media = media_type (pad);
-  const gchar *name = media.c_str ();
-  GstBin *bin = GST_BIN (job->pipeline);
   try {
-    if (g_str_has_prefix (name, "video/") && !job->has_video) {
-      GstElement *head = gst_bin_get_by_name (bin, "input-video-queue");
-      GstPad *sink = gst_element_get_static_pad (head, "sink");
-      gst_pad_link (pad, sink);
-      gst_object_unref (sink);
-      gst_object_unref (head);
-      job->has_video = true;
-    } else if (g_str_has_prefix (name, "audio/") && job->options->trim
-        && !job->has_audio) {
+    /* Undecoded video (no decoder; decodebin says which is missing) and
+     * other streams (a second audio track, subtitles) are not kept. */
+    if (media == "video/x-raw" && !job->has_video)
+      link_decoded_video (job, pad);
+    else if (media == "audio/x-raw" && job->options->trim
+        && !job->has_audio)
       link_audio (job, pad);
-    } else {
-      /* Other streams (a second audio track, subtitles) are not kept. */
-      link_to_discard (bin, pad);
-    }
+    else
+      link_to_discard (GST_BIN (job->pipeline), pad);
   } catch (const std::exception &e) {
-    fail_from_streaming (job, e);
+    fail_from_streaming (job, e.what ());
   }
+}
+
+/* Decoding stops where nothing of a stream is used: audio when scanning,
+ * subtitles and data always. Containers (video/quicktime, ...) go on. */
+gboolean
+on_autoplug_continue (GstElement *, GstPad *, GstCaps *caps, gpointer data)
+{
+  Job *job = (Job *) data;
+  if (gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return TRUE;
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+  if (g_str_has_prefix (name, "audio/"))
+    return job->options->trim;
+  return !g_str_has_prefix (name, "text/")
+      && !g_str_has_prefix (name, "subpicture/")
+      && !g_str_has_prefix (name, "subtitle/")
+      && !g_str_has_prefix (name, "closedcaption/")
+      && !g_str_equal (name, "application/x-subtitle");
 }
 
 
@@ -654,6 +801,9 @@ on_decided (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     if (GST_EVENT_TYPE (event) != GST_EVENT_GAP)
       return GST_PAD_PROBE_OK;
     gst_event_parse_gap (event, &pts, &duration);
+    /* The cut's preroll gap decides nothing. */
+    if (duration == 0)
+      return GST_PAD_PROBE_OK;
     kept = false;
   }
   pts = pad_running_time (pad, pts);
@@ -729,7 +879,6 @@ release_gop (CopyGate *gate, GstClockTime next_start)
     gate->kept.push_back ({to_seconds (start - kCopyOffset),
           to_seconds (next_start - kCopyOffset)});
     gate->frames_out += gate->gop.size ();
-    gate->duration_out += next_start - start;
   } else {
     gate->dropped.push_back ({start, next_start, gate->cut_total});
   }
@@ -850,6 +999,40 @@ on_audio_packet (GstAppSink *sink, gpointer data)
   return GST_FLOW_OK;
 }
 
+/* --copy keeps the input's rotation: the MP4/MOV muxers drop the tag, so
+ * finish_job writes it into the file; Matroska has no place for it. */
+GstPadProbeReturn
+on_copied_video_tags (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_TAG)
+    return GST_PAD_PROBE_OK;
+  GstTagList *tags;
+  gst_event_parse_tag (event, &tags);
+  gchar *orientation = NULL;
+  if (!gst_tag_list_get_string (tags, GST_TAG_IMAGE_ORIENTATION,
+          &orientation))
+    return GST_PAD_PROBE_OK;
+  const int rotation = rotation_of_orientation_tag (orientation);
+  const bool matroska = g_str_equal (muxer_for (job->output), "matroskamux");
+  if (rotation != 0 && (rotation < 0 || matroska))
+    fail_from_streaming (job, std::string ("the input is tagged ") +
+        orientation + ", which --copy cannot keep in " + (matroska ?
+            "Matroska: write .mp4 or .mov" : "any container: drop --copy, "
+            "so that the picture is turned") + " (it would play wrong)");
+  g_mutex_lock (&job->lock);
+  job->notes.erase (std::remove_if (job->notes.begin (), job->notes.end (),
+          [] (const std::string &n) {
+            return g_str_has_prefix (n.c_str (), "orientation:");
+          }), job->notes.end ());
+  if (rotation > 0)
+    job->notes.push_back (std::string ("orientation: ") + orientation);
+  g_mutex_unlock (&job->lock);
+  g_free (orientation);
+  return GST_PAD_PROBE_OK;
+}
+
 /* appsink -> [gate] -> appsrc -> mux, for one compressed stream. */
 GstElement *
 add_copy_branch (Job *job, GstPad *pad, bool video)
@@ -873,6 +1056,10 @@ add_copy_branch (Job *job, GstPad *pad, bool video)
   if (video) {
     callbacks.eos = on_video_packets_end;
     callbacks.new_sample = on_video_packet;
+    GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        on_copied_video_tags, job, NULL);
+    gst_object_unref (sink_pad);
   } else {
     callbacks.eos = [] (GstAppSink *, gpointer data) {
       gst_app_src_end_of_stream (GST_APP_SRC (((CopyGate *) data)->audio_out));
@@ -932,13 +1119,8 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
       add_chain (bin, {tee, queue, decode});
       g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
                   GstPad *decoded, gpointer d) {
-                GstElement *video_head = gst_bin_get_by_name (GST_BIN
-                    (((Job *) d)->pipeline), "input-video-queue");
-                GstPad *sink = gst_element_get_static_pad (video_head, "sink");
-                if (!gst_pad_is_linked (sink))
-                  gst_pad_link (decoded, sink);
-                gst_object_unref (sink);
-                gst_object_unref (video_head);
+                if (media_type (decoded) == "video/x-raw")
+                  link_decoded_video ((Job *) d, decoded);
               }), job);
       GstElement *copy = add_copy_branch (job, pad, true);
       GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
@@ -949,17 +1131,13 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
       for (GstElement *e : {tee, queue, decode})
         gst_element_sync_state_with_parent (e);
       head = tee;
-      job->has_video = true;
     } else if (g_str_has_prefix (name, "audio/mpeg") && !job->has_audio) {
       head = add_copy_branch (job, pad, false);
       job->has_audio = true;
     } else {
-      if (g_str_has_prefix (name, "audio/")) {
-        g_mutex_lock (&job->lock);
-        job->notes.push_back (std::string ("--copy keeps AAC and MP3 audio "
-                "only: a ") + name + " stream was left out");
-        g_mutex_unlock (&job->lock);
-      }
+      if (g_str_has_prefix (name, "audio/"))
+        job->note (std::string ("--copy keeps AAC and MP3 audio only: a ") +
+            name + " stream was left out");
       link_to_discard (bin, pad);
     }
     if (head) {
@@ -968,7 +1146,7 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
       gst_object_unref (sink);
     }
   } catch (const std::exception &e) {
-    fail_from_streaming (job, e);
+    fail_from_streaming (job, e.what ());
   }
 }
 
@@ -981,31 +1159,27 @@ on_no_more_pads (GstElement *, gpointer data)
         ("no video stream"), (NULL));
 }
 
-/* A new hidden file beside `output`: on the same filesystem, so that the
- * final rename is atomic. */
+/* The URI the job reads: its file, its FIFO (opened here without waiting
+ * for a writer, so that nothing blocks the main loop), or standard input. */
 std::string
-make_partial (const std::string &output)
+open_input (Job *job)
 {
-  gchar *dir = g_path_get_dirname (output.c_str ());
-  gchar *base = g_path_get_basename (output.c_str ());
-  gchar *path = g_strdup_printf ("%s/.%s.stillframe-XXXXXX", dir, base);
-  const int fd = g_mkstemp (path);
-  const int error = errno;
-  std::string result = path;
-  g_free (path);
-  g_free (base);
-  if (fd < 0) {
-    std::string message = std::string ("cannot write in ") + dir + ": " +
-        g_strerror (error);
-    g_free (dir);
-    throw std::runtime_error (message);
+  if (job->input.kind == Input::Kind::Stdin)
+    return "fd://0";
+  if (job->input.kind == Input::Kind::Pipe) {
+    job->input_fd = open (job->input.path.c_str (), O_RDONLY | O_NONBLOCK |
+        O_CLOEXEC);
+    if (job->input_fd < 0)
+      throw std::runtime_error (std::string ("cannot open: ") +
+          g_strerror (errno));
+    /* Reads then wait for data, in fdsrc's interruptible poll. */
+    fcntl (job->input_fd, F_SETFL, fcntl (job->input_fd, F_GETFL) &
+        ~O_NONBLOCK);
+    return "fd://" + std::to_string (job->input_fd);
   }
-  g_free (dir);
-  /* As any new file would be, not mkstemp's owner-only mode. */
-  const mode_t mask = umask (0);
-  umask (mask);
-  fchmod (fd, 0666 & ~mask);
-  close (fd);
+  gchar *uri = gst_filename_to_uri (job->input.path.c_str (), NULL);
+  std::string result = uri ? uri : "";
+  g_free (uri);
   return result;
 }
 
@@ -1014,38 +1188,46 @@ build_pipeline (Job *job)
 {
   const Options &o = *job->options;
   if (o.trim && !o.split)
-    job->partial = make_partial (job->output);
+    job->partial = std::make_unique<PendingFile> (job->output);
   job->pipeline = gst_pipeline_new ("stillframe");
   GstBin *bin = GST_BIN (job->pipeline);
+  const std::string uri = open_input (job);
 
   if (o.copy) {
     /* Compressed streams: the video is decoded for the decisions only. */
     job->gate = std::make_unique<CopyGate> ();
-    GstElement *src = make ("filesrc"), *parse = make ("parsebin");
-    g_object_set (src, "location", job->input.c_str (), NULL);
+    GError *error = NULL;
+    GstElement *src = gst_element_make_from_uri (GST_URI_SRC, uri.c_str (),
+        NULL, &error);
+    if (!src) {
+      std::string message = error ? error->message : "cannot read " + uri;
+      g_clear_error (&error);
+      throw std::runtime_error (message);
+    }
+    GstElement *parse = make ("parsebin");
     add_chain (bin, {src, parse});
     g_signal_connect (parse, "pad-added", G_CALLBACK (on_copy_pad_added),
         job);
     g_signal_connect (parse, "no-more-pads", G_CALLBACK (on_no_more_pads),
         job);
-  }
-  GstElement *decode = o.copy ? nullptr : make ("uridecodebin", "decode");
-  job->decode = decode;
-  if (decode)
+  } else {
+    GstElement *decode = make ("uridecodebin", "decode");
+    job->decode = decode;
     stillframe::connect_decoder_filter (decode);
-  gchar *uri = gst_filename_to_uri (job->input.c_str (), NULL);
-  GstCaps *raw = gst_caps_from_string (o.trim ?
-      "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
-  if (decode) {
-    g_object_set (decode, "uri", uri, "caps", raw, "expose-all-streams",
-        FALSE, NULL);
+    GstCaps *raw = gst_caps_from_string (o.trim ?
+        "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
+    /* All streams are exposed, and those not used discarded: with
+     * expose-all-streams off, decodebin refuses decoders whose source caps
+     * are ANY (VP8/VP9 with alpha). */
+    g_object_set (decode, "uri", uri.c_str (), "caps", raw, NULL);
+    gst_caps_unref (raw);
     gst_bin_add (bin, decode);
+    g_signal_connect (decode, "autoplug-continue",
+        G_CALLBACK (on_autoplug_continue), job);
     g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
     g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
         job);
   }
-  g_free (uri);
-  gst_caps_unref (raw);
 
   GstElement *queue = make ("queue", "input-video-queue");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
@@ -1064,8 +1246,8 @@ build_pipeline (Job *job)
   add_chain (bin, {queue, convert, detect, job->cut});
 
   GstPad *detect_src = gst_element_get_static_pad (detect, "src");
-  gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER, on_analysed, job,
-      NULL);
+  gst_pad_add_probe (detect_src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_analysed, job, NULL);
   if (!o.trim || o.copy)
     gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER,
         replace_with_stub, NULL, NULL);
@@ -1086,12 +1268,16 @@ build_pipeline (Job *job)
       GstElement *file = make ("filesink");
       /* Its data only flows once the appsinks run, in PLAYING: it must not
        * hold the pipeline in preroll. */
-      g_object_set (file, "location", job->partial.c_str (), "async", FALSE,
-          NULL);
+      g_object_set (file, "location", job->partial->path ().c_str (),
+          "async", FALSE, NULL);
       add_chain (bin, {job->mux, file});
     }
     return;
   }
+  /* The picture is turned as the input's orientation tag says, so that
+   * the output plays upright in any container. */
+  GstElement *flip = make ("videoflip");
+  gst_util_set_object_arg (G_OBJECT (flip), "video-direction", "auto");
   GstElement *out_convert = make ("videoconvert");
   GstElement *encoder = make ("x264enc");
   gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset",
@@ -1102,26 +1288,38 @@ build_pipeline (Job *job)
    * muxer stalls the audio and with it the demuxer. */
   gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
   g_object_set (encoder, "quantizer", (guint) o.quality, NULL);
+  /* On the decoded caps: once they reach the converters, the muxer's limits
+   * fail the negotiation with no word of why. */
+  GstPad *decoded = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      check_size_for_container, job, NULL);
+  gst_object_unref (decoded);
   GstElement *parse = make ("h264parse");
   GstElement *out_queue = make_mux_queue ();
-  add_chain (bin, {out_convert, encoder, parse, out_queue});
-  link_or_throw (job->cut, out_convert);
+  add_chain (bin, {flip, out_convert, encoder, parse, out_queue});
+  link_or_throw (job->cut, flip);
+  GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
+  gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      drop_preroll_gap, NULL, NULL);
   if (o.split) {
     job->mux = make ("splitmuxsink");
-    g_object_set (job->mux, "location", split_pattern (job->output).c_str (),
-        "start-index", 1, "muxer", make (muxer_for (job->output)), NULL);
+    g_object_set (job->mux, "muxer", make (muxer_for (job->output)), NULL);
+    g_signal_connect (job->mux, "format-location",
+        G_CALLBACK (on_split_part_location), job);
     gst_bin_add (bin, job->mux);
-    if (!gst_element_link_pads (out_queue, "src", job->mux, "video"))
+    if (!gst_element_link_pads (out_queue, "src", job->mux, "video")) {
+      gst_object_unref (cut_src);
       throw std::runtime_error ("cannot split H.264 video");
-    GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
+    }
     gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_BUFFER, on_kept_for_split,
         job, NULL);
     gst_object_unref (cut_src);
     return;
   }
+  gst_object_unref (cut_src);
   job->mux = make (muxer_for (job->output));
   GstElement *sink = make ("filesink");
-  g_object_set (sink, "location", job->partial.c_str (), NULL);
+  g_object_set (sink, "location", job->partial->path ().c_str (), NULL);
   gst_bin_add_many (bin, job->mux, sink, NULL);
   if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
     throw std::runtime_error ("the muxer takes no H.264 video");
@@ -1130,120 +1328,203 @@ build_pipeline (Job *job)
 
 /* ---- Reports ---- */
 
-struct Range {
-  double start, end;
-};
-
+/* What went to the output, in seconds from the input's first frame. */
 std::vector<Range>
 kept_ranges (Job *job)
 {
+  g_mutex_lock (&job->lock);
+  const GstClockTime origin_stream = job->origin_stream;
+  const GstClockTime origin_running = job->origin_running;
+  g_mutex_unlock (&job->lock);
+  if (!GST_CLOCK_TIME_IS_VALID (origin_stream))
+    return {};
+  const double limit = to_seconds (job->duration_in);
   std::vector<Range> kept;
   if (job->gate) {
     /* --copy keeps whole GOPs. */
-    for (const auto &[a, b] : job->gate->kept)
-      kept.push_back ({a, b});
-    return kept;
+    const double origin = to_seconds (origin_running);
+    g_mutex_lock (&job->gate->lock);
+    for (const Range &r : job->gate->kept)
+      kept.push_back ({r.start - origin, r.end - origin});
+    g_mutex_unlock (&job->gate->lock);
+    return tidy_ranges (kept, limit);
   }
-  if (!GST_CLOCK_TIME_IS_VALID (job->first_pts))
-    return kept;
-  double cursor = to_seconds (job->first_pts);
-  const double end = to_seconds (job->last_end);
-  for (const auto &[a, b] : job->dropped) {
-    if (a > cursor)
-      kept.push_back ({cursor, std::min (a, end)});
-    cursor = std::max (cursor, b);
+  const double origin = to_seconds (origin_stream);
+  double cursor = 0;
+  for (const Range &d : job->dropped) {
+    if (d.start - origin > cursor)
+      kept.push_back ({cursor, d.start - origin});
+    cursor = std::max (cursor, d.end - origin);
   }
-  if (cursor < end)
-    kept.push_back ({cursor, end});
-  return kept;
+  kept.push_back ({cursor, limit});
+  return tidy_ranges (kept, limit);
 }
 
-void
-write_report (Job *job, const std::string &path)
+/* JSON without line breaks, for reports on standard output (JSON Lines):
+ * none of ours is inside a string, where they are escaped. */
+std::string
+one_line (const std::string &json)
+{
+  std::string out;
+  for (std::size_t i = 0; i < json.size (); i++) {
+    if (json[i] != '\n') {
+      out += json[i];
+      continue;
+    }
+    while (i + 1 < json.size () && json[i + 1] == ' ')
+      i++;
+    if (!out.empty () && out.back () == ',')
+      out += ' ';
+  }
+  return out + "\n";
+}
+
+std::string
+report_json (Job *job, const std::vector<Range> &kept)
 {
   const Options &o = *job->options;
+  g_mutex_lock (&job->lock);
+  const std::vector<Event> events = job->events;
+  const std::vector<std::string> notes = job->notes;
+  const std::string error = job->error;
+  g_mutex_unlock (&job->lock);
   std::ostringstream j;
   j << "{\n  \"version\": 1,\n";
-  j << "  \"input\": \"" << json_escape (job->input) << "\",\n";
-  const std::string written = o.split ? split_pattern (job->output) :
-      job->output;
-  j << "  \"output_video_path\": " << (o.trim && job->output_started ?
-      "\"" + json_escape (written) + "\"" : std::string ("null")) << ",\n";
+  j << "  \"input\": " << json_string (job->input.name) << ",\n";
+  const bool written = o.trim && !job->files.empty ();
+  j << "  \"output_video_path\": " << (written ? json_string (job->output) :
+      "null") << ",\n";
   if (o.split) {
     j << "  \"output_files\": [";
-    for (size_t i = 0; i < job->files.size (); i++)
-      j << (i ? ", " : "") << "\"" << json_escape (job->files[i]) << "\"";
+    for (std::size_t i = 0; i < job->files.size (); i++)
+      j << (i ? ", " : "") << json_string (job->files[i]);
     j << "],\n";
   }
-  j << "  \"duration_in\": " << seconds (to_seconds (job->duration_in)) <<
-      ",\n";
-  j << "  \"duration_out\": " << seconds (to_seconds (job->duration_out)) <<
-      ",\n";
+  j << "  \"duration_in\": " << fixed_seconds (to_seconds (job->duration_in))
+      << ",\n";
+  j << "  \"duration_out\": " << fixed_seconds (to_seconds
+      (job->duration_out)) << ",\n";
   j << "  \"frames_in\": " << job->frames_in << ",\n";
   j << "  \"frames_out\": " << job->frames_out << ",\n";
   j << "  \"kept\": [";
-  std::vector<Range> kept = kept_ranges (job);
-  for (size_t i = 0; i < kept.size (); i++)
-    j << (i ? ", " : "") << "[" << seconds (kept[i].start) << ", " <<
-        seconds (kept[i].end) << "]";
+  for (std::size_t i = 0; i < kept.size (); i++)
+    j << (i ? ", " : "") << "[" << fixed_seconds (kept[i].start) << ", " <<
+        fixed_seconds (kept[i].end) << "]";
   j << "],\n  \"events\": [";
-  for (size_t i = 0; i < job->events.size (); i++) {
-    const Event &e = job->events[i];
-    j << (i ? "," : "") << "\n    {\"start\": " << seconds (e.start) <<
-        ", \"end\": " << seconds (e.end) << ", \"peak_score\": " <<
-        seconds (e.peak) << ", \"box\": {\"x\": " << e.x0 << ", \"y\": " <<
-        e.y0 << ", \"width\": " << e.x1 - e.x0 << ", \"height\": " <<
+  for (std::size_t i = 0; i < events.size (); i++) {
+    const Event &e = events[i];
+    j << (i ? "," : "") << "\n    {\"start\": " << fixed_seconds (e.start) <<
+        ", \"end\": " << fixed_seconds (e.end) << ", \"peak_score\": " <<
+        fixed_seconds (e.peak) << ", \"box\": {\"x\": " << e.x0 << ", \"y\": "
+        << e.y0 << ", \"width\": " << e.x1 - e.x0 << ", \"height\": " <<
         e.y1 - e.y0 << "}}";
   }
-  j << (job->events.empty () ? "" : "\n  ") << "],\n  \"settings\": {";
+  j << (events.empty () ? "" : "\n  ") << "],\n  \"settings\": {";
   bool first = true;
   for (const auto *props : {&o.detect_props, &o.cut_props})
     for (const auto &[k, v] : *props) {
-      j << (first ? "" : ", ") << "\"" << json_escape (k) << "\": \"" <<
-          json_escape (v) << "\"";
+      j << (first ? "" : ", ") << json_string (k) << ": " << json_string (v);
       first = false;
     }
   j << "},\n  \"interrupted\": " << (job->interrupted ? "true" : "false") <<
       ",\n  \"damaged_input\": " << (job->damaged ? "true" : "false") <<
+      ",\n  \"nothing_kept\": " << (job->nothing_kept ? "true" : "false") <<
       ",\n  \"notes\": [";
-  for (size_t i = 0; i < job->notes.size (); i++)
-    j << (i ? ", " : "") << "\"" << json_escape (job->notes[i]) << "\"";
-  j << "],\n  \"error\": " << (job->error.empty () ? std::string ("null") :
-      "\"" + json_escape (job->error) + "\"") << "\n}\n";
-  std::ofstream (path) << j.str ();
+  for (std::size_t i = 0; i < notes.size (); i++)
+    j << (i ? ", " : "") << json_string (notes[i]);
+  j << "],\n  \"error\": " << (error.empty () ? std::string ("null") :
+      json_string (error)) << "\n}\n";
+  return j.str ();
 }
 
-void
-write_csv (Job *job, const std::string &path, bool append)
+constexpr const char *kCsvHeader =
+    "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n";
+
+std::string
+csv_rows (Job *job)
 {
-  std::ofstream out (path, append ? std::ios::app : std::ios::trunc);
-  if (!append)
-    out << "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n";
-  for (size_t i = 0; i < job->events.size (); i++) {
-    const Event &e = job->events[i];
-    out << '"' << job->input << "\"," << i + 1 << ',' << seconds (e.start) <<
-        ',' << seconds (e.end) << ',' << seconds (e.end - e.start) << ',' <<
-        seconds (e.peak) << ',' << e.x0 << ',' << e.y0 << ',' << e.x1 - e.x0
-        << ',' << e.y1 - e.y0 << '\n';
+  g_mutex_lock (&job->lock);
+  const std::vector<Event> events = job->events;
+  g_mutex_unlock (&job->lock);
+  std::string rows;
+  for (std::size_t i = 0; i < events.size (); i++) {
+    const Event &e = events[i];
+    rows += csv_field (job->input.name) + "," + std::to_string (i + 1) + "," +
+        fixed_seconds (e.start) + "," + fixed_seconds (e.end) + "," +
+        fixed_seconds (e.end - e.start) + "," + fixed_seconds (e.peak) + "," +
+        std::to_string (e.x0) + "," + std::to_string (e.y0) + "," +
+        std::to_string (e.x1 - e.x0) + "," + std::to_string (e.y1 - e.y0) +
+        "\n";
   }
+  return rows;
+}
+
+std::string
+event_table (Job *job)
+{
+  g_mutex_lock (&job->lock);
+  const std::vector<Event> events = job->events;
+  g_mutex_unlock (&job->lock);
+  std::string table = job->input.name + "\n| event | start | end | duration "
+      "| peak score |\n|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < events.size (); i++) {
+    const Event &e = events[i];
+    char line[160];
+    /* LC_NUMERIC is "C" (main): a '.' whatever the user's locale. */
+    std::snprintf (line, sizeof line, "| %zu | %s | %s | %.2f s | %.4f |\n",
+        i + 1, clock_string (e.start).c_str (), clock_string (e.end).c_str (),
+        e.end - e.start, e.peak);
+    table += line;
+  }
+  return table;
 }
 
 }  // namespace
 
 /* ---- Running ---- */
 
+/* What a finished job leaves for the end of the run, in input order. */
+struct Result {
+  int status = EXIT_DONE;
+  std::string table, csv, stdout_report;
+};
+
 struct App {
   Options options;
-  std::deque<std::unique_ptr<Job>> pending;
-  std::vector<std::unique_ptr<Job>> running, done;
+  std::deque<std::unique_ptr<Job>> pending;     /* planned, not started */
+  std::vector<std::unique_ptr<Job>> running;
+  std::map<std::size_t, Result> results;        /* waiting for earlier ones */
+  std::size_t next_result = 0;
+  std::unique_ptr<PendingFile> csv;
+  int status = EXIT_DONE;
   GMainLoop *loop = nullptr;
   int interrupts = 0;
-  bool tty = false;
+  bool tty = false, aborted = false;
+  guint reap_source = 0;
 };
 
 static App app;
 
-static void start_next ();
+static void schedule_reap ();
+
+/* Worst first: runtime failure, bad input, damaged input, nothing kept. */
+static int
+worse_status (int a, int b)
+{
+  static const int order[] = { EXIT_RUNTIME, EXIT_BAD_INPUT,
+    EXIT_DAMAGED_INPUT, EXIT_NOTHING_KEPT, EXIT_DONE };
+  for (int s : order)
+    if (a == s || b == s)
+      return s;
+  return EXIT_DONE;
+}
+
+static void
+clear_progress_line ()
+{
+  if (app.tty)
+    g_printerr ("\r%-78s\r", "");
+}
 
 static void
 print_progress (Job *job, bool final_line)
@@ -1253,20 +1534,21 @@ print_progress (Job *job, bool final_line)
   gint64 duration = -1;
   gst_element_query_duration (job->pipeline, GST_FORMAT_TIME, &duration);
   g_mutex_lock (&job->lock);
-  const double position = to_seconds (job->last_position);
+  const double position = GST_CLOCK_TIME_IS_VALID (job->last_position) ?
+      to_seconds (job->last_position - std::min (job->last_position,
+              job->origin_stream)) : 0;
   const guint64 frames = job->frames_seen;
   g_mutex_unlock (&job->lock);
   const double elapsed = (g_get_monotonic_time () - job->started_us) / 1e6;
   const double fps = elapsed > 0 ? frames / elapsed : 0;
   const double speed = elapsed > 0 ? position / elapsed : 0;
   char line[256];
-  gchar *name = g_path_get_basename (job->input.c_str ());
+  gchar *name = g_path_get_basename (job->input.name.c_str ());
   if (duration > 0) {
     const double total = (double) duration / GST_SECOND;
     const double eta = speed > 0 ? (total - position) / speed : 0;
     std::snprintf (line, sizeof line, "%s: %5.1f%%  %6.0f fps  %5.1fx  ETA %s",
-        name,
-        std::min (100.0, 100.0 * position / total), fps, speed,
+        name, std::min (100.0, 100.0 * position / total), fps, speed,
         clock_string (std::max (0.0, eta)).c_str ());
   } else {
     std::snprintf (line, sizeof line, "%s: %s  %6.0f fps  %5.1fx", name,
@@ -1279,30 +1561,61 @@ print_progress (Job *job, bool final_line)
     g_printerr ("%s\n", line);
 }
 
-/* Removes whatever was written for this job. */
+/* Removes whatever was written for this job: only its hidden files. */
 static void
 discard_output (Job *job)
 {
-  if (!job->partial.empty ())
-    g_unlink (job->partial.c_str ());
-  for (const std::string &file : job->files)
-    g_unlink (file.c_str ());
+  if (job->partial)
+    job->partial->discard ();
+  g_mutex_lock (&job->lock);
+  job->parts.clear ();
+  g_mutex_unlock (&job->lock);
   job->files.clear ();
-  job->output_started = false;
 }
 
-/* Gives the finished file the output's name (replacing an older one only
- * now, with --force). */
-static void
+/* Gives the finished files their names (replacing older ones only with
+ * --force, and then also the parts of an earlier --split run beyond this
+ * run's); returns an error message or "". */
+static std::string
 commit_output (Job *job)
 {
-  if (job->partial.empty ())
-    return;
-  if (g_rename (job->partial.c_str (), job->output.c_str ()) != 0) {
-    job->error = "cannot write " + job->output + ": " + g_strerror (errno);
-    job->status = EXIT_RUNTIME;
-    discard_output (job);
+  const bool force = job->options->force;
+  if (job->partial) {
+    if (job->gate) {
+      g_mutex_lock (&job->lock);
+      std::string orientation;
+      for (const std::string &n : job->notes)
+        if (g_str_has_prefix (n.c_str (), "orientation: "))
+          orientation = n.substr (13);
+      g_mutex_unlock (&job->lock);
+      const int rotation = rotation_of_orientation_tag (orientation);
+      if (rotation > 0) {
+        const std::string error = set_video_rotation (job->partial->path (),
+            rotation);
+        if (!error.empty ())
+          return "cannot keep the rotation: " + error;
+      }
+    }
+    const std::string error = job->partial->commit (force);
+    if (error.empty ())
+      job->files.push_back (job->output);
+    return error;
   }
+  g_mutex_lock (&job->lock);
+  std::vector<PendingFile> parts = std::move (job->parts);
+  job->parts.clear ();
+  g_mutex_unlock (&job->lock);
+  for (PendingFile &part : parts) {
+    const std::string error = part.commit (force);
+    if (!error.empty ())
+      return error;
+    job->files.push_back (part.target ());
+  }
+  if (force)
+    for (const std::string &stale : existing_parts (job->output))
+      if (part_index (job->output, stale) > parts.size ())
+        g_unlink (stale.c_str ());
+  return "";
 }
 
 /* Notes what was found wrong with the input at its end: a file that stops
@@ -1311,17 +1624,47 @@ static void
 check_input_complete (Job *job)
 {
   g_mutex_lock (&job->lock);
-  const GstClockTime read = GST_CLOCK_TIME_IS_VALID (job->first_pts) ?
-      job->last_end - job->first_pts : 0;
+  const GstClockTime read = GST_CLOCK_TIME_IS_VALID (job->origin_stream) ?
+      job->last_end - job->origin_stream : 0;
   g_mutex_unlock (&job->lock);
   if (GST_CLOCK_TIME_IS_VALID (job->declared_duration)
       && read + GST_SECOND < job->declared_duration) {
     job->damaged = true;
-    job->notes.push_back ("the input ends at " +
-        clock_string (to_seconds (read)) + " of the " +
-        clock_string (to_seconds (job->declared_duration)) +
+    job->note ("the input ends at " + clock_string (to_seconds (read)) +
+        " of the " + clock_string (to_seconds (job->declared_duration)) +
         " it declares: the rest is missing or unreadable (a truncated "
         "file?)");
+  }
+}
+
+static void
+add_result (Job *job, Result result)
+{
+  app.results[job->index] = std::move (result);
+}
+
+/* Prints and appends, in input order, what finished jobs left. */
+static void
+flush_results ()
+{
+  for (auto it = app.results.find (app.next_result); it != app.results.end ();
+      it = app.results.find (++app.next_result)) {
+    Result &r = it->second;
+    app.status = worse_status (app.status, r.status);
+    std::fputs (r.table.c_str (), stdout);
+    std::fputs (r.stdout_report.c_str (), stdout);
+    if (app.options.csv == "-")
+      std::fputs (r.csv.c_str (), stdout);
+    else if (app.csv && !r.csv.empty ()) {
+      const std::string error = app.csv->append (r.csv);
+      if (!error.empty ()) {
+        g_printerr ("stillframe: %s\n", error.c_str ());
+        app.status = worse_status (app.status, EXIT_RUNTIME);
+        app.csv.reset ();
+      }
+    }
+    std::fflush (stdout);
+    app.results.erase (it);
   }
 }
 
@@ -1339,65 +1682,93 @@ finish_job (Job *job)
   job->finish_timer = 0;
   if (job->gate)
     job->gate->stop ();
-  gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  if (job->pipeline)
+    gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  const Options &o = *job->options;
   if (job->gate) {
+    g_mutex_lock (&job->gate->lock);
     job->frames_out = job->gate->frames_out;
-    job->duration_out = job->gate->duration_out;
+    g_mutex_unlock (&job->gate->lock);
+  }
+  const std::vector<Range> kept = kept_ranges (job);
+  if (job->gate) {
+    job->duration_out = 0;
+    for (const Range &r : kept)
+      job->duration_out += (GstClockTime) std::llround ((r.end - r.start) *
+          GST_SECOND);
   }
 
-  const Options &o = *job->options;
   if (job->status == EXIT_DONE && !job->interrupted)
     check_input_complete (job);
-  if (job->status == EXIT_DONE && job->damaged)
+  const bool succeeded = job->status == EXIT_DONE;
+  if (succeeded && job->damaged)
     job->status = EXIT_DAMAGED_INPUT;
-  if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT)
-    commit_output (job);
-  else
+  if (succeeded && o.trim && job->frames_out == 0) {
+    /* A file of no frames does not play: nothing is written instead. */
+    job->nothing_kept = true;
+    if (!job->interrupted)
+      job->status = EXIT_NOTHING_KEPT;
+  }
+  std::string commit_error;
+  if (succeeded && !job->nothing_kept)
+    commit_error = commit_output (job);
+  if (!commit_error.empty ()) {
+    job->fail (commit_error);
+    job->status = EXIT_RUNTIME;
+  }
+  if ((job->status != EXIT_DONE && job->status != EXIT_DAMAGED_INPUT)
+      || job->nothing_kept)
     discard_output (job);
 
+  const std::string name = job->input.name;
+  clear_progress_line ();
   if (job->status == EXIT_DAMAGED_INPUT) {
-    if (app.tty)
-      g_printerr ("\r%-78s\r", "");
+    g_mutex_lock (&job->lock);
+    const std::string last = job->notes.empty () ? "" : job->notes.back ();
+    g_mutex_unlock (&job->lock);
     g_printerr ("stillframe: %s: damaged input, kept what could be read: "
-        "%s\n", job->input.c_str (), job->notes.empty () ? "" :
-        job->notes.back ().c_str ());
+        "%s\n", name.c_str (), last.c_str ());
   }
-  if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
-    if (!o.quiet) {
-      if (app.tty)
-        g_printerr ("\r%-78s\r", "");
-      g_printerr ("%s: kept %s of %s (%zu events)%s\n", job->input.c_str (),
+  if (job->nothing_kept && job->status != EXIT_RUNTIME)
+    g_printerr ("stillframe: %s: nothing moved: no output written\n",
+        name.c_str ());
+  else if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
+    g_mutex_lock (&job->lock);
+    const std::size_t events = job->events.size ();
+    g_mutex_unlock (&job->lock);
+    if (!o.quiet)
+      g_printerr ("%s: kept %s of %s (%zu events)%s\n", name.c_str (),
           clock_string (to_seconds (job->duration_out)).c_str (),
-          clock_string (to_seconds (job->duration_in)).c_str (),
-          job->events.size (), job->interrupted ? ", interrupted" : "");
-    }
+          clock_string (to_seconds (job->duration_in)).c_str (), events,
+          job->interrupted ? ", interrupted" : "");
   } else {
-    if (app.tty)
-      g_printerr ("\r%-78s\r", "");
-    g_printerr ("stillframe: %s: %s\n", job->input.c_str (),
-        job->error.c_str ());
+    g_printerr ("stillframe: %s: %s\n", name.c_str (),
+        job->error_message ().c_str ());
   }
-  if (!o.trim && !o.quiet && job->status == EXIT_DONE) {
-    std::printf ("%s\n| event | start | end | duration | peak score |\n"
-        "|---|---|---|---|---|\n", job->input.c_str ());
-    for (size_t i = 0; i < job->events.size (); i++) {
-      const Event &e = job->events[i];
-      std::printf ("| %zu | %s | %s | %.2f s | %.4f |\n", i + 1,
-          clock_string (e.start).c_str (), clock_string (e.end).c_str (),
-          e.end - e.start, e.peak);
+
+  Result result;
+  const bool reported = job->status == EXIT_DONE
+      || job->status == EXIT_DAMAGED_INPUT || job->nothing_kept;
+  if (!o.trim && !o.quiet && reported && o.report != "-" && o.csv != "-")
+    result.table = event_table (job);
+  if (reported)
+    result.csv = csv_rows (job);
+  if (!job->report_path.empty () && !app.aborted) {
+    const std::string json = report_json (job, kept);
+    if (job->report_path == "-") {
+      result.stdout_report = one_line (json);
+    } else {
+      const std::string error = write_whole_file (job->report_path, json,
+          o.force);
+      if (!error.empty ()) {
+        g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
+        job->status = EXIT_RUNTIME;
+      }
     }
   }
-  if (!o.report.empty ()) {
-    std::string path = o.report;
-    if (o.inputs.size () > 1) {
-      gchar *base = g_path_get_basename (job->input.c_str ());
-      path = o.report + "/" + std::string (base) + ".json";
-      g_free (base);
-    }
-    write_report (job, path);
-  }
-  if (!o.csv.empty ())
-    write_csv (job, o.csv, !app.done.empty ());
+  result.status = job->status;
+  add_result (job, std::move (result));
+  schedule_reap ();
 }
 
 static gboolean
@@ -1405,10 +1776,11 @@ on_end_timeout (gpointer data)
 {
   Job *job = (Job *) data;
   job->finish_timer = 0;
+  g_mutex_lock (&job->lock);
   job->error += " (and what was read could not be finished in time)";
+  g_mutex_unlock (&job->lock);
   job->status = EXIT_RUNTIME;
   finish_job (job);
-  start_next ();
   return G_SOURCE_REMOVE;
 }
 
@@ -1449,13 +1821,64 @@ end_input_early (Job *job)
   job->finish_timer = g_timeout_add_seconds (30, on_end_timeout, job);
 }
 
+/* An error posted by the pipeline: what it means for this job. */
+static void
+handle_error (Job *job, GstMessage *msg)
+{
+  GError *error = NULL;
+  gst_message_parse_error (msg, &error, NULL);
+  g_mutex_lock (&job->lock);
+  const bool nothing_read = job->frames_seen == 0;
+  const GstClockTime read_until = job->last_end - std::min (job->last_end,
+      job->origin_stream);
+  g_mutex_unlock (&job->lock);
+  if (!nothing_read && job->decode && reads_input (job,
+          GST_MESSAGE_SRC (msg))) {
+    if (!job->finish_timer) {
+      job->damaged = true;
+      job->note ("reading stopped at " + clock_string (to_seconds
+              (read_until)) + ": " + error->message);
+      end_input_early (job);
+    }
+    g_error_free (error);
+    return;
+  }
+  /* Our elements' settings that do not fit this input (a region past the
+   * frame): their message as it is, as bad usage. */
+  const bool settings = g_error_matches (error, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS);
+  const bool writing = error->domain == GST_RESOURCE_ERROR
+      && (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT
+      || error->code == GST_RESOURCE_ERROR_WRITE
+      || error->code == GST_RESOURCE_ERROR_OPEN_WRITE
+      || error->code == GST_RESOURCE_ERROR_CLOSE);
+  /* decodebin gives up on a stream it could not decode: when that was the
+   * only one, and not video, the input has no video. */
+  std::string message = error->message;
+  if (g_error_matches (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN)
+      && !job->has_video)
+    message = "no video stream";
+  /* The first error is the one reported (a streaming thread may have said
+   * more precisely what went wrong before posting it). */
+  const bool first = job->error_message ().empty ();
+  if (writing)
+    job->fail ("cannot write " + job->output + ": " + message);
+  else if (nothing_read && first && !settings && message != "no video stream")
+    job->fail ("not a video that can be read: " + message);
+  else
+    job->fail (message);
+  if (job->status == EXIT_DONE)
+    job->status = settings || (nothing_read && !writing) ? EXIT_BAD_INPUT :
+        EXIT_RUNTIME;
+  g_error_free (error);
+}
+
 static gboolean
 on_bus (GstBus *, GstMessage *msg, gpointer data)
 {
   Job *job = (Job *) data;
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_EOS:
-      job->status = EXIT_DONE;
       break;
     case GST_MESSAGE_WARNING:{
       /* Decoders and demuxers warn about data they had to skip. */
@@ -1464,56 +1887,17 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       constexpr guint kMaxWarningNotes = 10;
       if (++job->warnings <= kMaxWarningNotes) {
         gchar *from = gst_object_get_name (GST_MESSAGE_SRC (msg));
-        job->notes.push_back (std::string (from) + ": " + error->message);
+        job->note (std::string (from) + ": " + error->message);
         g_free (from);
       }
       g_error_free (error);
       return TRUE;
     }
-    case GST_MESSAGE_ERROR:{
-      GError *error = NULL;
-      gchar *debug = NULL;
-      gst_message_parse_error (msg, &error, &debug);
-      g_mutex_lock (&job->lock);
-      const bool nothing_read = job->frames_seen == 0;
-      const GstClockTime read_until = job->last_end;
-      g_mutex_unlock (&job->lock);
-      if (!nothing_read && job->decode && reads_input (job,
-              GST_MESSAGE_SRC (msg))) {
-        if (!job->finish_timer) {
-          job->damaged = true;
-          job->notes.push_back ("reading stopped at " +
-              clock_string (to_seconds (read_until)) + ": " + error->message);
-          end_input_early (job);
-        }
-        g_error_free (error);
-        g_free (debug);
-        return TRUE;
-      }
-      const bool writing = error->domain == GST_RESOURCE_ERROR
-          && (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT
-          || error->code == GST_RESOURCE_ERROR_WRITE
-          || error->code == GST_RESOURCE_ERROR_OPEN_WRITE
-          || error->code == GST_RESOURCE_ERROR_CLOSE);
-      /* decodebin gives up on a stream it could not decode: when that was
-       * the only one, and not video, the input has no video. */
-      if (g_error_matches (error, GST_CORE_ERROR,
-              GST_CORE_ERROR_MISSING_PLUGIN) && !job->has_video) {
-        g_free (error->message);
-        error->message = g_strdup ("no video stream");
-      }
-      g_mutex_lock (&job->lock);
-      if (job->error.empty ())
-        job->error = writing ? "cannot write " + job->output + ": " +
-            error->message : nothing_read && !g_str_equal (error->message,
-            "no video stream") ? std::string ("not a video that can be "
-            "read: ") + error->message : std::string (error->message);
-      g_mutex_unlock (&job->lock);
-      job->status = nothing_read && !writing ? EXIT_BAD_INPUT : EXIT_RUNTIME;
-      g_error_free (error);
-      g_free (debug);
+    case GST_MESSAGE_ERROR:
+      handle_error (job, msg);
+      if (job->finish_timer)
+        return TRUE;            /* ending early: waits for EOS */
       break;
-    }
     case GST_MESSAGE_ELEMENT:{
       const GstStructure *s = gst_message_get_structure (msg);
       if (gst_is_missing_plugin_message (msg)) {
@@ -1522,25 +1906,22 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
         const GValue *value = gst_structure_get_value (s, "detail");
         if (value && GST_VALUE_HOLDS_CAPS (value))
           detail = gst_value_get_caps (value);
-        const bool audio = detail && !gst_caps_is_empty (detail)
-            && g_str_has_prefix (gst_structure_get_name
-            (gst_caps_get_structure (detail, 0)), "audio/");
-        /* Audio that cannot be decoded is left out; video is the job. */
-        if (audio) {
-          job->notes.push_back (std::string ("left out: no GStreamer "
-                  "plugin for ") + what);
+        const std::string type = detail && !gst_caps_is_empty (detail) ?
+            gst_structure_get_name (gst_caps_get_structure (detail, 0)) : "";
+        /* Only video is the job: other streams are left out. */
+        if (!g_str_has_prefix (type.c_str (), "video/")) {
+          if (job->options->trim && g_str_has_prefix (type.c_str (),
+                  "audio/"))
+            job->note (std::string ("left out: no GStreamer plugin for ") +
+                what);
           g_free (what);
           return TRUE;
         }
-        job->error = std::string ("no GStreamer plugin for ") + what +
-            ": install gstreamer1.0-libav (or -plugins-bad, -plugins-ugly)";
+        job->fail (std::string ("no GStreamer plugin for ") + what +
+            ": install gstreamer1.0-libav (or -plugins-bad, -plugins-ugly)");
         job->status = EXIT_BAD_INPUT;
         g_free (what);
         break;
-      }
-      if (gst_structure_has_name (s, "splitmuxsink-fragment-closed")) {
-        job->files.push_back (gst_structure_get_string (s, "location"));
-        return TRUE;
       }
       if (gst_structure_has_name (s, "stillframe-cut")) {
         guint64 start, stop;
@@ -1564,11 +1945,10 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
         GstState state;
         gst_message_parse_state_changed (msg, NULL, &state, NULL);
         if (state == GST_STATE_PLAYING && !job->has_video) {
-          job->error = "no video stream";
+          job->fail ("no video stream");
           job->status = EXIT_BAD_INPUT;
           break;
         }
-        job->output_started |= state >= GST_STATE_PAUSED;
         gint64 duration;
         if (state == GST_STATE_PLAYING && job->decode
             && !GST_CLOCK_TIME_IS_VALID (job->declared_duration)
@@ -1581,55 +1961,84 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       return TRUE;
   }
   finish_job (job);
-  start_next ();
   return TRUE;
 }
 
+/* Starts a planned job; a job that cannot start is finished at once. */
 static void
-start_next ()
+start_job (Job *job)
 {
-  /* Move finished jobs aside; start more while slots are free. */
-  for (auto it = app.running.begin (); it != app.running.end ();) {
-    if ((*it)->finished) {
-      app.done.push_back (std::move (*it));
-      it = app.running.erase (it);
-    } else {
-      ++it;
-    }
+  try {
+    build_pipeline (job);
+  } catch (const std::exception &e) {
+    job->fail (e.what ());
+    job->status = EXIT_RUNTIME;
+    finish_job (job);
+    return;
   }
-  while ((int) app.running.size () < app.options.jobs && !app.pending.empty ()
-      && app.interrupts == 0) {
+  GstBus *bus = gst_element_get_bus (job->pipeline);
+  job->bus_watch = gst_bus_add_watch (bus, on_bus, job);
+  job->started_us = g_get_monotonic_time ();
+  if (gst_element_set_state (job->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* The element's own error says why, when it posted one. */
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      handle_error (job, msg);
+      gst_message_unref (msg);
+    } else {
+      job->fail ("could not start");
+      job->status = EXIT_RUNTIME;
+    }
+    if (job->status == EXIT_DONE)
+      job->status = EXIT_RUNTIME;
+    finish_job (job);
+  }
+  gst_object_unref (bus);
+}
+
+/* Destroys finished jobs (their pipelines with them), writes what they
+ * left in order, starts more while slots are free, and ends the run when
+ * nothing is left. Runs from the main loop, never inside a job's own bus
+ * callback. */
+static gboolean
+reap_and_start (gpointer)
+{
+  app.reap_source = 0;
+  for (;;) {
+    app.running.erase (std::remove_if (app.running.begin (),
+            app.running.end (), [] (const std::unique_ptr<Job> &j) {
+              return j->finished;
+            }), app.running.end ());
+    flush_results ();
+    const std::size_t limit = app.next_result + kResultsAheadPerJob *
+        app.options.jobs;
+    if ((int) app.running.size () >= app.options.jobs || app.pending.empty ()
+        || app.interrupts > 0 || app.pending.front ()->index >= limit)
+      break;
     std::unique_ptr<Job> job = std::move (app.pending.front ());
     app.pending.pop_front ();
     Job *j = job.get ();
     app.running.push_back (std::move (job));
-    try {
-      build_pipeline (j);
-    } catch (const std::exception &e) {
-      j->error = e.what ();
-      j->status = EXIT_RUNTIME;
-      j->pipeline = j->pipeline ? j->pipeline : gst_pipeline_new (NULL);
-      finish_job (j);
-      continue;
-    }
-    GstBus *bus = gst_element_get_bus (j->pipeline);
-    j->bus_watch = gst_bus_add_watch (bus, on_bus, j);
-    gst_object_unref (bus);
-    j->started_us = g_get_monotonic_time ();
-    if (gst_element_set_state (j->pipeline, GST_STATE_PLAYING) ==
-        GST_STATE_CHANGE_FAILURE && j->error.empty ()) {
-      j->error = "could not start";
-      j->status = EXIT_RUNTIME;
-    }
+    start_job (j);
   }
-  if (app.running.empty () || std::all_of (app.running.begin (),
-          app.running.end (), [] (auto &j) { return j->finished; })) {
-    for (auto &j : app.running)
-      app.done.push_back (std::move (j));
-    app.running.clear ();
-    if (app.pending.empty () || app.interrupts > 0)
-      g_main_loop_quit (app.loop);
-  }
+  if (app.running.empty () && (app.pending.empty () || app.interrupts > 0))
+    g_main_loop_quit (app.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reap ()
+{
+  if (!app.reap_source)
+    app.reap_source = g_idle_add (reap_and_start, NULL);
+}
+
+static std::string
+pipe_hint (Job *job)
+{
+  return job->input.kind == Input::Kind::File ? "" :
+      " (is anything writing to it?)";
 }
 
 /* A demuxer or decoder stuck on a damaged file produces nothing and no
@@ -1640,7 +2049,8 @@ watch_for_stall (Job *job, gint64 now)
 {
   g_mutex_lock (&job->lock);
   const guint64 frames = job->frames_seen;
-  const GstClockTime read_until = job->last_end;
+  const GstClockTime read_until = job->last_end - std::min (job->last_end,
+      job->origin_stream);
   g_mutex_unlock (&job->lock);
   if (job->watched_since_us == 0 || frames != job->watched_frames) {
     job->watched_frames = frames;
@@ -1655,15 +2065,14 @@ watch_for_stall (Job *job, gint64 now)
   const std::string seconds = std::to_string ((int) to_seconds (stalled));
   if (frames > 0 && job->decode) {
     job->damaged = true;
-    job->notes.push_back ("reading stalled at " +
-        clock_string (to_seconds (read_until)) + " (nothing decoded for " +
-        seconds + " s)");
+    job->note ("reading stalled at " + clock_string (to_seconds
+            (read_until)) + " (nothing decoded for " + seconds + " s)");
     end_input_early (job);
     return;
   }
-  job->error = frames == 0 ? "not a video that can be read: nothing was "
-      "decoded in " + seconds + " s" : "stalled: nothing decoded for " +
-      seconds + " s";
+  job->fail (frames == 0 ? "not a video that can be read: nothing was "
+      "decoded in " + seconds + " s" + pipe_hint (job) :
+      "stalled: nothing decoded for " + seconds + " s");
   job->status = frames == 0 ? EXIT_BAD_INPUT : EXIT_RUNTIME;
   finish_job (job);
 }
@@ -1672,19 +2081,14 @@ static gboolean
 on_tick (gpointer)
 {
   const gint64 now = g_get_monotonic_time ();
-  bool any_finished = false;
-  for (auto &job : app.running) {
+  for (std::size_t i = 0; i < app.running.size (); i++) {
+    Job *job = app.running[i].get ();
     if (!job->finished)
-      watch_for_stall (job.get (), now);
-    any_finished |= job->finished;
-  }
-  if (any_finished)
-    start_next ();
-  for (auto &job : app.running) {
+      watch_for_stall (job, now);
     if (job->finished)
       continue;
     if (app.tty || now - job->last_progress_us >= 5 * G_USEC_PER_SEC) {
-      print_progress (job.get (), false);
+      print_progress (job, false);
       job->last_progress_us = now;
     }
   }
@@ -1695,12 +2099,15 @@ on_tick (gpointer)
 static void
 abort_all ()
 {
+  app.aborted = true;
   for (auto &job : app.running) {
     if (job->finished)
       continue;
     job->interrupted = true;
-    job->error = "aborted";
+    job->fail ("aborted");
     job->status = EXIT_INTERRUPTED;
+    if (job->gate)
+      job->gate->stop ();
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
     discard_output (job.get ());
     job->finished = true;
@@ -1726,7 +2133,8 @@ on_signal (gpointer)
   }
   g_printerr ("\nstillframe: finishing the output (interrupt again to "
       "abort)\n");
-  for (auto &job : app.running) {
+  for (std::size_t i = 0; i < app.running.size (); i++) {
+    Job *job = app.running[i].get ();
     if (job->finished)
       continue;
     job->interrupted = true;
@@ -1736,58 +2144,18 @@ on_signal (gpointer)
     if (!started) {
       /* Nothing to finish: stop it and remove its output. */
       job->status = EXIT_INTERRUPTED;
-      job->error = "interrupted before any frame";
-      gst_element_set_state (job->pipeline, GST_STATE_NULL);
-      finish_job (job.get ());
+      job->fail ("interrupted before any frame");
+      finish_job (job);
       continue;
     }
     gst_element_send_event (job->pipeline, gst_event_new_eos ());
   }
   g_timeout_add_seconds (30, on_finish_timeout, NULL);
-  start_next ();
+  schedule_reap ();
   return G_SOURCE_CONTINUE;
 }
 
-/* ---- Command line ---- */
-
-static void
-usage (FILE *to)
-{
-  std::fprintf (to,
-      "Usage:\n"
-      "  stillframe trim INPUT... -o OUTPUT [options]   write the moving parts\n"
-      "  stillframe scan INPUT... [options]             list the events\n"
-      "\n"
-      "INPUT is a video file or a folder (its videos are processed). With\n"
-      "several inputs, OUTPUT is a folder.\n"
-      "\n"
-      "Options:\n"
-      "  -o, --output PATH        output file (.mp4, .mkv, .mov) or folder\n"
-      "  --split                  one file per kept span: OUT-0001.mp4, ...\n"
-      "  --copy                   no re-encoding: whole GOPs of the input's packets\n"
-      "  --report FILE.json       write a JSON report (a folder for several inputs)\n"
-      "  --csv FILE               write the event list as CSV\n"
-      "  --quality N              x264 quantizer, 0-51, lower is better (23)\n"
-      "  --preset NAME            x264 speed preset (veryfast)\n"
-      "  --threshold X            changed fraction of the frame for motion (0.0005)\n"
-      "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
-      "  --analysis-width N       width of the analysed image (160)\n"
-      "  --regions R              only analyse x,y,w,h[;...] (pixels or fractions)\n"
-      "  --ignore-regions R       never analyse these rectangles\n"
-      "  --ignore-mask FILE.pgm   never analyse the black parts of this picture\n"
-      "  --min-static SECONDS     shorter static spans are kept (3)\n"
-      "  --pre-roll SECONDS       kept before motion (1)\n"
-      "  --post-roll SECONDS      kept after motion (1)\n"
-      "  -j, --jobs N             inputs processed at once (1)\n"
-      "  --stall-timeout SECONDS  give up on an input that decodes nothing\n"
-      "                           for this long (30)\n"
-      "  -y, --force              overwrite existing outputs\n"
-      "  -q, --quiet              no progress or summaries\n"
-      "  -h, --help               this help\n"
-      "\n"
-      "Exit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,\n"
-      "3 damaged input (what could be read was written), 130 interrupted.\n");
-}
+/* ---- Planning: every input and every path written, before anything ---- */
 
 static bool
 is_video_file (const std::string &path)
@@ -1799,120 +2167,171 @@ is_video_file (const std::string &path)
   return false;
 }
 
-static int
-parse_args (int argc, char **argv, Options &o)
+static std::string
+stem_of (const std::string &path)
 {
-  if (argc < 2) {
-    usage (stderr);
-    return EXIT_BAD_INPUT;
-  }
-  const std::string command = argv[1];
-  if (command == "-h" || command == "--help") {
-    usage (stdout);
-    return -1;
-  }
-  if (command != "trim" && command != "scan") {
-    std::fprintf (stderr, "stillframe: unknown command '%s' (trim or scan)\n",
-        command.c_str ());
-    return EXIT_BAD_INPUT;
-  }
-  o.trim = command == "trim";
-  auto need = [&] (int &i) -> std::string {
-    if (i + 1 >= argc)
-      throw std::invalid_argument (std::string (argv[i]) + " needs a value");
-    return argv[++i];
-  };
-  auto nanoseconds = [] (const std::string &value) {
-    char *end = nullptr;
-    const double s = std::strtod (value.c_str (), &end);
-    if (end == value.c_str () || *end || s < 0 || s > 3600)
-      throw std::invalid_argument ("'" + value + "' is not a duration in "
-          "seconds (0-3600)");
-    return std::to_string ((guint64) std::llround (s * GST_SECOND));
-  };
-  try {
-    for (int i = 2; i < argc; i++) {
-      const std::string a = argv[i];
-      if (a == "-o" || a == "--output")
-        o.output = need (i);
-      else if (a == "--report")
-        o.report = need (i);
-      else if (a == "--csv")
-        o.csv = need (i);
-      else if (a == "--quality")
-        o.quality = std::stoi (need (i));
-      else if (a == "--preset")
-        o.preset = need (i);
-      else if (a == "--threshold" || a == "--sensitivity"
-          || a == "--analysis-width" || a == "--regions"
-          || a == "--ignore-regions" || a == "--ignore-mask")
-        o.detect_props.push_back ({a.substr (2), need (i)});
-      else if (a == "--min-static")
-        o.cut_props.push_back ({"min-static-duration", nanoseconds (need (i))});
-      else if (a == "--pre-roll")
-        o.cut_props.push_back ({"pre-roll", nanoseconds (need (i))});
-      else if (a == "--post-roll")
-        o.cut_props.push_back ({"post-roll", nanoseconds (need (i))});
-      else if (a == "--stall-timeout")
-        o.stall_timeout = std::stoull (nanoseconds (need (i)));
-      else if (a == "-j" || a == "--jobs")
-        o.jobs = std::stoi (need (i));
-      else if (a == "-y" || a == "--force")
-        o.force = true;
-      else if (a == "--split")
-        o.split = true;
-      else if (a == "--copy")
-        o.copy = true;
-      else if (a == "-q" || a == "--quiet")
-        o.quiet = true;
-      else if (a == "-h" || a == "--help") {
-        usage (stdout);
-        return -1;
-      } else if (a.size () > 1 && a[0] == '-')
-        throw std::invalid_argument ("unknown option " + a);
-      else
-        o.inputs.push_back (a);
-    }
-  } catch (const std::exception &e) {
-    std::fprintf (stderr, "stillframe: %s\n", e.what ());
-    return EXIT_BAD_INPUT;
-  }
-  if (o.inputs.empty ()) {
-    std::fprintf (stderr, "stillframe: no input given\n");
-    return EXIT_BAD_INPUT;
-  }
-  if (o.jobs < 1 || o.quality < 0 || o.quality > 51) {
-    std::fprintf (stderr, "stillframe: --jobs must be >= 1 and --quality "
-        "0-51\n");
-    return EXIT_BAD_INPUT;
-  }
-  if ((o.split || o.copy) && !o.trim) {
-    std::fprintf (stderr, "stillframe: --split and --copy are for trim\n");
-    return EXIT_BAD_INPUT;
-  }
-  if (o.split && o.copy) {
-    std::fprintf (stderr, "stillframe: --split cannot be combined with "
-        "--copy yet\n");
-    return EXIT_BAD_INPUT;
-  }
-  if (o.trim && o.output.empty ()) {
-    std::fprintf (stderr, "stillframe: trim needs -o OUTPUT\n");
-    return EXIT_BAD_INPUT;
-  }
-  return EXIT_DONE;
+  gchar *base = g_path_get_basename (path.c_str ());
+  std::string stem = base;
+  g_free (base);
+  const std::size_t dot = stem.rfind ('.');
+  return dot == std::string::npos || dot == 0 ? stem : stem.substr (0, dot);
 }
 
-/* Expands folders; checks every input and output before anything runs. */
+static bool
+names_folder (const std::string &path)
+{
+  return (!path.empty () && path.back () == '/')
+      || g_file_test (path.c_str (), G_FILE_TEST_IS_DIR);
+}
+
+static std::string
+in_folder (const std::string &folder, const std::string &name)
+{
+  return folder + (folder.back () == '/' ? "" : "/") + name;
+}
+
+/* A path that will be written, and what it is for (in messages). */
+struct Written {
+  std::string path, what;
+  bool parts = false;           /* --split's NAME-NNNN.EXT family */
+};
+
+/* Why the run would harm a file, or "": an output that is an input (by
+ * identity: symlinks, hard links, ./a vs d/../a), two outputs that are
+ * one file, or an input among an output's --split parts. */
+static std::string
+find_conflict (const std::vector<Input> &inputs,
+    const std::vector<Written> &written)
+{
+  std::map<std::string, std::string> taken;     /* file identity -> what */
+  auto identity = [] (const std::string &path) {
+    const FileKey key = file_key (path);
+    return key.exists ? "inode " + std::to_string (key.device) + ":" +
+        std::to_string (key.inode) : "path " + key.canonical;
+  };
+  for (const Input &input : inputs)
+    if (input.kind != Input::Kind::Stdin)
+      taken.emplace (identity (input.path), "the input " + input.name);
+  /* What is read on standard input counts too. */
+  struct stat st;
+  const bool stdin_read = std::any_of (inputs.begin (), inputs.end (),
+      [] (const Input &i) { return i.kind == Input::Kind::Stdin; });
+  if (stdin_read && fstat (STDIN_FILENO, &st) == 0 && S_ISREG (st.st_mode))
+    taken.emplace ("inode " + std::to_string (st.st_dev) + ":" +
+        std::to_string (st.st_ino), "standard input");
+  for (const Written &w : written) {
+    if (w.parts) {
+      for (const Input &input : inputs)
+        if (input.kind != Input::Kind::Stdin
+            && part_index (w.path, input.path) > 0)
+          return part_path (w.path, part_index (w.path, input.path)) +
+              " (a part of " + w.what + ") would overwrite the input " +
+              input.name + ": choose another name";
+      continue;
+    }
+    const auto [it, fresh] = taken.emplace (identity (w.path), w.what);
+    if (!fresh)
+      return it->second.compare (0, 9, "the input") == 0
+          || it->second == "standard input" ? w.path + " (" + w.what +
+          ") would overwrite " + it->second + ": choose another name" :
+          it->second + " and " + w.what + " would both be written to " +
+          w.path;
+  }
+  /* Single files against the part families. */
+  for (const Written &family : written)
+    for (const Written &w : written)
+      if (family.parts && &w != &family && part_index (family.path,
+              w.path) > 0)
+        return w.path + " (" + w.what + ") would be replaced by a part of "
+            + family.what + ": choose another name";
+  for (std::size_t i = 0; i < written.size (); i++)
+    for (std::size_t k = i + 1; k < written.size (); k++)
+      if (written[i].parts && written[k].parts
+          && file_key (written[i].path) == file_key (written[k].path))
+        return written[i].what + " and " + written[k].what +
+            " would both be written to " + part_path (written[i].path, 1) +
+            ", ...";
+  return "";
+}
+
+/* Why `path` cannot be written (its folder, a file that is no regular
+ * file, an existing one without --force), or "". */
+static std::string
+write_problem (const std::string &path, bool force, bool folder_made_later)
+{
+  const std::string hint = g_str_has_prefix (path.c_str (), "/dev/")
+      || g_str_has_prefix (path.c_str (), "/proc/") ?
+      " (- is standard output)" : "";
+  struct stat st;
+  if (lstat (path.c_str (), &st) == 0 && S_ISLNK (st.st_mode))
+    return path + " is a symbolic link: name the file itself (nothing is "
+        "written through links)" + hint;
+  if (stat (path.c_str (), &st) == 0 && !S_ISREG (st.st_mode))
+    return path + " is not a regular file" + std::string (S_ISDIR
+        (st.st_mode) ? " but a folder" : "") + ": nothing is written "
+        "through it" + hint;
+  if (!force && name_taken (path))
+    return path + " exists (use --force to overwrite)";
+  gchar *folder = g_path_get_dirname (path.c_str ());
+  std::string problem;
+  if (!folder_made_later) {
+    if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+      problem = "folder " + std::string (folder) + " does not exist";
+    else if (access (folder, W_OK) != 0)
+      problem = "folder " + std::string (folder) + " is not writable";
+  }
+  g_free (folder);
+  return problem;
+}
+
+/* Expands folders, names what each input writes, and checks everything
+ * before anything runs. Returns the exit code for problems found; jobs
+ * for inputs without problems are queued (none when a conflict or a
+ * problem of the whole run is found). */
 static int
 plan_jobs (Options &o)
 {
-  std::vector<std::string> files;
-  for (const std::string &input : o.inputs) {
-    if (g_file_test (input.c_str (), G_FILE_TEST_IS_DIR)) {
-      GDir *dir = g_dir_open (input.c_str (), 0, NULL);
+  /* Inputs: files, FIFOs, file:// URIs, folders, standard input. */
+  std::vector<Input> inputs;
+  int status = EXIT_DONE;
+  bool stdin_used = false;
+  for (const std::string &given : o.inputs) {
+    Input input;
+    input.name = given;
+    input.path = given;
+    if (given == "-") {
+      if (stdin_used || isatty (STDIN_FILENO)) {
+        std::fprintf (stderr, "stillframe: -: %s\n", stdin_used ?
+            "standard input can be read once only" : "standard input is a "
+            "terminal: pipe a video into it");
+        return EXIT_BAD_INPUT;
+      }
+      stdin_used = true;
+      input.kind = Input::Kind::Stdin;
+      input.path.clear ();
+      inputs.push_back (input);
+      continue;
+    }
+    if (gst_uri_is_valid (given.c_str ()) && given.find ("://") !=
+        std::string::npos) {
+      gchar *file = g_str_has_prefix (given.c_str (), "file:") ?
+          g_filename_from_uri (given.c_str (), NULL, NULL) : NULL;
+      if (!file) {
+        std::fprintf (stderr, "stillframe: %s: not an input stillframe "
+            "reads (files, file:// URIs, folders and - for standard "
+            "input)\n", given.c_str ());
+        status = EXIT_BAD_INPUT;
+        continue;
+      }
+      input.path = file;
+      g_free (file);
+    }
+    struct stat st;
+    if (stat (input.path.c_str (), &st) == 0 && S_ISDIR (st.st_mode)) {
+      GDir *dir = g_dir_open (input.path.c_str (), 0, NULL);
       std::vector<std::string> found;
       while (const gchar *name = dir ? g_dir_read_name (dir) : NULL) {
-        std::string path = input + "/" + name;
+        const std::string path = in_folder (input.path, name);
         if (is_video_file (path) && g_file_test (path.c_str (),
                 G_FILE_TEST_IS_REGULAR))
           found.push_back (path);
@@ -1920,79 +2339,151 @@ plan_jobs (Options &o)
       if (dir)
         g_dir_close (dir);
       std::sort (found.begin (), found.end ());
-      if (found.empty ())
+      if (found.empty ()) {
         std::fprintf (stderr, "stillframe: %s: no video files in this "
-            "folder\n", input.c_str ());
-      files.insert (files.end (), found.begin (), found.end ());
-    } else {
-      files.push_back (input);
-    }
-  }
-  o.inputs = files;
-  if (files.empty ())
-    return EXIT_BAD_INPUT;
-  const bool many = files.size () > 1;
-  if (o.trim && many) {
-    g_mkdir_with_parents (o.output.c_str (), 0755);
-    if (!g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR)) {
-      std::fprintf (stderr, "stillframe: with several inputs, -o must be a "
-          "folder: %s\n", o.output.c_str ());
-      return EXIT_BAD_INPUT;
-    }
-  }
-  if (!o.report.empty () && many)
-    g_mkdir_with_parents (o.report.c_str (), 0755);
-  int status = EXIT_DONE;
-  for (const std::string &input : files) {
-    auto job = std::make_unique<Job> ();
-    job->options = &o;
-    job->input = input;
-    if (o.trim) {
-      if (many) {
-        gchar *base = g_path_get_basename (input.c_str ());
-        std::string stem = base;
-        g_free (base);
-        stem = stem.substr (0, stem.rfind ('.'));
-        const std::string ext = extension_of (input) == ".mkv" ? ".mkv" :
-            ".mp4";
-        job->output = o.output + "/" + stem + ext;
-      } else {
-        job->output = o.output;
+            "folder\n", given.c_str ());
+        status = EXIT_BAD_INPUT;
       }
+      for (const std::string &path : found)
+        inputs.push_back ({path, Input::Kind::File, path});
+      continue;
     }
     std::string problem;
-    if (!g_file_test (input.c_str (), G_FILE_TEST_EXISTS))
-      problem = "no such file";
-    else if (g_file_test (input.c_str (), G_FILE_TEST_IS_DIR))
-      problem = "is a folder";
-    else if (access (input.c_str (), R_OK) != 0)
+    if (stat (input.path.c_str (), &st) != 0)
+      problem = errno == ENOENT ? "no such file" : g_strerror (errno);
+    else if (access (input.path.c_str (), R_OK) != 0)
       problem = "cannot be read (permission denied)";
-    else if (o.trim && !muxer_for (job->output))
-      problem = "output " + job->output + ": unknown container (use .mp4, "
-          ".mkv or .mov)";
-    else if (o.trim && !o.force && g_file_test ((o.split ?
-                split_file (job->output, 1) : job->output).c_str (),
-            G_FILE_TEST_EXISTS))
-      problem = "output " + job->output + " exists (use --force to "
-          "overwrite)";
-    else if (o.trim) {
-      gchar *dir = g_path_get_dirname (job->output.c_str ());
-      if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
-        problem = "output folder " + std::string (dir) + " does not exist";
-      else if (access (dir, W_OK) != 0)
-        problem = "output folder " + std::string (dir) + " is not writable";
-      g_free (dir);
-    }
-    if (o.trim && !problem.empty () && g_file_test (input.c_str (),
-            G_FILE_TEST_IS_REGULAR) && job->output == input)
-      problem = "output would overwrite the input";
+    else if (S_ISFIFO (st.st_mode) || S_ISCHR (st.st_mode))
+      input.kind = Input::Kind::Pipe;
+    else if (!S_ISREG (st.st_mode))
+      problem = "not a file that can be read";
     if (!problem.empty ()) {
-      std::fprintf (stderr, "stillframe: %s: %s\n", input.c_str (),
+      std::fprintf (stderr, "stillframe: %s: %s\n", given.c_str (),
           problem.c_str ());
       status = EXIT_BAD_INPUT;
       continue;
     }
+    inputs.push_back (input);
+  }
+  if (inputs.empty ())
+    return status == EXIT_DONE ? EXIT_BAD_INPUT : status;
+
+  /* What each input writes. */
+  const bool many = inputs.size () > 1;
+  const bool output_folder = o.trim && (many || names_folder (o.output));
+  const bool report_folder = !o.report.empty () && o.report != "-"
+      && (many || names_folder (o.report));
+  if (o.trim && !output_folder && !muxer_for (o.output)) {
+    std::fprintf (stderr, "stillframe: output %s: unknown container (use "
+        ".mp4, .mkv or .mov)\n", o.output.c_str ());
+    return EXIT_BAD_INPUT;
+  }
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::vector<Written> written;
+  for (const Input &input : inputs) {
+    auto job = std::make_unique<Job> ();
+    job->options = &o;
+    job->input = input;
+    const std::string stem = input.kind == Input::Kind::Stdin ? "stdin" :
+        stem_of (input.path);
+    if (o.trim) {
+      job->output = output_folder ? in_folder (o.output, stem +
+          (extension_of (input.path) == ".mkv" ? ".mkv" : ".mp4")) :
+          o.output;
+      written.push_back ({job->output, many ? "the output of " + input.name :
+            "-o", o.split});
+    }
+    if (!o.report.empty ()) {
+      job->report_path = report_folder ? in_folder (o.report, stem + ".json")
+          : o.report;
+      if (job->report_path != "-")
+        written.push_back ({job->report_path, many ? "the report of " +
+              input.name : "--report"});
+    }
+    jobs.push_back (std::move (job));
+  }
+  if (!o.csv.empty () && o.csv != "-")
+    written.push_back ({o.csv, "--csv"});
+
+  const std::string conflict = find_conflict (inputs, written);
+  if (!conflict.empty ()) {
+    std::fprintf (stderr, "stillframe: %s; nothing was written\n",
+        conflict.c_str ());
+    return EXIT_BAD_INPUT;
+  }
+  /* The run's own files: they fail it as a whole. */
+  for (const std::string *path : {&o.csv}) {
+    if (path->empty () || *path == "-")
+      continue;
+    const std::string problem = write_problem (*path, o.force, false);
+    if (!problem.empty ()) {
+      std::fprintf (stderr, "stillframe: --csv %s\n", problem.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  }
+  if (report_folder && g_file_test (o.report.c_str (), G_FILE_TEST_EXISTS)
+      && !g_file_test (o.report.c_str (), G_FILE_TEST_IS_DIR)) {
+    std::fprintf (stderr, "stillframe: --report %s: with several inputs it "
+        "names a folder, and this is a file\n", o.report.c_str ());
+    return EXIT_BAD_INPUT;
+  }
+  if (output_folder && g_file_test (o.output.c_str (), G_FILE_TEST_EXISTS)
+      && !g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR)) {
+    std::fprintf (stderr, "stillframe: with several inputs, -o must be a "
+        "folder: %s\n", o.output.c_str ());
+    return EXIT_BAD_INPUT;
+  }
+  /* Each input's own files: a problem skips that input only. */
+  for (auto &job : jobs) {
+    std::string problem;
+    if (o.trim) {
+      if (!muxer_for (job->output))
+        problem = "output " + job->output + ": unknown container (use .mp4, "
+            ".mkv or .mov)";
+      else if (o.split && !o.force && !existing_parts (job->output).empty ())
+        problem = "output " + existing_parts (job->output).front () +
+            " exists (use --force to overwrite)";
+      else if (!o.split)
+        problem = write_problem (job->output, o.force, output_folder
+            && !g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR));
+      else
+        problem = write_problem (part_path (job->output, 1), true,
+            output_folder && !g_file_test (o.output.c_str (),
+                G_FILE_TEST_IS_DIR));
+      if (!problem.empty () && problem.find ("exists") == std::string::npos
+          && problem.compare (0, 7, "output ") != 0)
+        problem = "output " + problem;
+    }
+    if (problem.empty () && !job->report_path.empty ()
+        && job->report_path != "-") {
+      problem = write_problem (job->report_path, o.force, report_folder
+          && !g_file_test (o.report.c_str (), G_FILE_TEST_IS_DIR));
+      if (!problem.empty ())
+        problem = "report " + problem;
+    }
+    if (!problem.empty ()) {
+      std::fprintf (stderr, "stillframe: %s: %s\n", job->input.name.c_str (),
+          problem.c_str ());
+      status = EXIT_BAD_INPUT;
+      continue;
+    }
+    job->index = app.pending.size ();
     app.pending.push_back (std::move (job));
+  }
+  if (app.pending.empty ())
+    return status;
+  /* Checked: now the folders may be made. */
+  if (output_folder && g_mkdir_with_parents (o.output.c_str (), 0777) != 0) {
+    std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
+        o.output.c_str (), g_strerror (errno));
+    app.pending.clear ();
+    return EXIT_BAD_INPUT;
+  }
+  if (report_folder && g_mkdir_with_parents (o.report.c_str (), 0777) != 0) {
+    std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
+        o.report.c_str (), g_strerror (errno));
+    app.pending.clear ();
+    return EXIT_BAD_INPUT;
   }
   return status;
 }
@@ -2000,8 +2491,12 @@ plan_jobs (Options &o)
 int
 main (int argc, char **argv)
 {
+  /* Names print as the terminal's charset has them; numbers stay with a
+   * '.' whatever the locale. */
+  std::setlocale (LC_ALL, "");
+  std::setlocale (LC_NUMERIC, "C");
   gst_init (NULL, NULL);
-  int status = parse_args (argc, argv, app.options);
+  int status = parse_options (argc, argv, app.options);
   if (status < 0)
     return EXIT_DONE;
   if (status != EXIT_DONE)
@@ -2009,31 +2504,44 @@ main (int argc, char **argv)
   status = plan_jobs (app.options);
   if (app.pending.empty ())
     return status;
+  app.status = status;
+
+  if (!app.options.csv.empty ()) {
+    if (app.options.csv == "-") {
+      std::fputs (kCsvHeader, stdout);
+    } else {
+      try {
+        app.csv = std::make_unique<PendingFile> (app.options.csv);
+        app.csv->append (kCsvHeader);
+      } catch (const std::runtime_error &e) {
+        std::fprintf (stderr, "stillframe: --csv: %s\n", e.what ());
+        return EXIT_BAD_INPUT;
+      }
+    }
+  }
 
   app.tty = isatty (STDERR_FILENO);
   app.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, on_signal, NULL);
   g_unix_signal_add (SIGTERM, on_signal, NULL);
   g_timeout_add (app.tty ? 500 : 1000, on_tick, NULL);
-  /* Started from the loop, so that a job failing at once can quit it. */
-  g_idle_add ([] (gpointer) -> gboolean {
-        start_next ();
-        return G_SOURCE_REMOVE;
-      }, NULL);
+  /* Started from the loop, so that a job failing at once can end it. */
+  schedule_reap ();
   g_main_loop_run (app.loop);
 
-  bool interrupted = app.interrupts > 0;
-  for (auto &job : app.done) {
-    if (job->status == EXIT_DAMAGED_INPUT && status == EXIT_DONE)
-      status = EXIT_DAMAGED_INPUT;
-    if (job->status == EXIT_BAD_INPUT && (status == EXIT_DONE
-            || status == EXIT_DAMAGED_INPUT))
-      status = EXIT_BAD_INPUT;
-    if (job->status == EXIT_RUNTIME)
-      status = EXIT_RUNTIME;
-  }
-  app.done.clear ();
   app.running.clear ();
+  flush_results ();
+  if (app.csv) {
+    if (app.aborted) {
+      app.csv->discard ();
+    } else {
+      const std::string error = app.csv->commit (app.options.force);
+      if (!error.empty ()) {
+        std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
+        app.status = worse_status (app.status, EXIT_RUNTIME);
+      }
+    }
+  }
   g_main_loop_unref (app.loop);
-  return interrupted ? EXIT_INTERRUPTED : status;
+  return app.interrupts > 0 ? EXIT_INTERRUPTED : app.status;
 }

@@ -255,7 +255,7 @@ class TrimTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.out("out"))),
                          ["a.mp4", "b.mp4"])
         self.assertEqual(sorted(os.listdir(self.out("reports"))),
-                         ["a.mp4.json", "b.mp4.json"])
+                         ["a.json", "b.json"])
 
     def test_progress_lines_when_not_a_terminal(self):
         r = run(STILLFRAME, "trim", many_events_clip(), "-o", self.out("p.mp4"))
@@ -462,7 +462,7 @@ class ErrorTest(unittest.TestCase):
         self.check(["trim", short_clip()], 1, "needs -o")
         self.check(["scan", short_clip(), "--bogus"], 1, "unknown option")
         self.check(["scan", short_clip(), "--min-static", "soon"], 1,
-                   "not a duration")
+                   "--min-static: 'soon' is not a number")
 
     def test_missing_and_unreadable_inputs(self):
         out = os.path.join(self.tmp, "o.mp4")

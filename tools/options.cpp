@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "options.h"
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace stillframe::cli {
+
+namespace {
+
+/* A usage error; its text is printed after "stillframe: ". */
+struct BadUsage : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void
+print_usage (FILE *to, const std::string &command)
+{
+  const bool trim = command == "trim", scan = command == "scan";
+  if (!scan)
+    std::fprintf (to, "Usage: stillframe trim INPUT... -o OUTPUT [options]"
+        "   write the moving parts\n");
+  if (!trim)
+    std::fprintf (to, "Usage: stillframe scan INPUT... [options]"
+        "             list the events\n");
+  if (!trim && !scan) {
+    std::fprintf (to, "\n'stillframe trim --help' and 'stillframe scan "
+        "--help' give each command's options;\n'stillframe --version' the "
+        "version.\n");
+    return;
+  }
+  std::fprintf (to, "\nINPUT is a video file, a folder (its videos are "
+      "processed), a file:// URI or\n- (standard input).%s\n\nOptions:\n",
+      trim ? " With several inputs, OUTPUT is a folder." : "");
+  if (trim)
+    std::fprintf (to,
+        "  -o, --output PATH        output file (.mp4, .mkv, .mov) or folder\n"
+        "  --split                  one file per kept span: OUT-0001.mp4, ...\n"
+        "  --copy                   no re-encoding: whole GOPs of the input's "
+        "packets\n"
+        "  --quality N              x264 quantizer, 0-51, lower is better "
+        "(23)\n"
+        "  --preset NAME            x264 speed preset (veryfast)\n");
+  std::fprintf (to,
+      "  --report FILE.json       write a JSON report (a folder for several "
+      "inputs;\n"
+      "                           - for standard output)\n"
+      "  --csv FILE               write the event list as CSV (- for "
+      "standard output)\n"
+      "  --threshold X            changed fraction of the frame for motion "
+      "(0.0005)\n"
+      "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
+      "  --analysis-width N       width of the analysed image (160)\n"
+      "  --regions R              only analyse x,y,w,h[;...] (pixels or "
+      "fractions)\n"
+      "  --ignore-regions R       never analyse these rectangles\n"
+      "  --ignore-mask FILE.pgm   never analyse the black parts of this "
+      "picture\n"
+      "  --min-static SECONDS     shorter static spans are kept (3)\n"
+      "  --pre-roll SECONDS       kept before motion (1)\n"
+      "  --post-roll SECONDS      kept after motion (1)\n"
+      "  -j, --jobs N             inputs processed at once (1)\n"
+      "  --stall-timeout SECONDS  give up on an input that decodes nothing\n"
+      "                           for this long (30)\n"
+      "  -y, --force              overwrite existing %s\n"
+      "  -q, --quiet              no progress or summaries\n"
+      "  -h, --help               this help\n"
+      "\nExit codes: 0 done, 1 bad usage or bad input, 2 runtime failure,\n"
+      "3 damaged input (what could be read was written), %s130 interrupted.\n",
+      trim ? "outputs and reports" : "reports",
+      trim ? "4 nothing moved\n(no output written), " : "");
+}
+
+/* The value of a numeric element property given as `text` (scaled by
+ * `scale`, e.g. seconds to nanoseconds), as gst_value_deserialize reads
+ * it; refuses what is no number or out of the property's own range. */
+std::string
+checked_number (const std::string &option, const std::string &text,
+    GParamSpec *spec, double scale, const char *unit)
+{
+  char *end = nullptr;
+  errno = 0;
+  const double value = std::strtod (text.c_str (), &end);
+  const bool integral = G_IS_PARAM_SPEC_UINT (spec)
+      || G_IS_PARAM_SPEC_UINT64 (spec);
+  double minimum = 0, maximum = 0;
+  if (G_IS_PARAM_SPEC_DOUBLE (spec)) {
+    minimum = G_PARAM_SPEC_DOUBLE (spec)->minimum;
+    maximum = G_PARAM_SPEC_DOUBLE (spec)->maximum;
+  } else if (G_IS_PARAM_SPEC_UINT (spec)) {
+    minimum = G_PARAM_SPEC_UINT (spec)->minimum;
+    maximum = G_PARAM_SPEC_UINT (spec)->maximum;
+  } else if (G_IS_PARAM_SPEC_UINT64 (spec)) {
+    minimum = (double) G_PARAM_SPEC_UINT64 (spec)->minimum;
+    maximum = (double) G_PARAM_SPEC_UINT64 (spec)->maximum;
+  }
+  char range[96];
+  std::snprintf (range, sizeof range, "%g to %g%s", minimum / scale,
+      maximum / scale, unit);
+  if (text.empty () || end == text.c_str () || *end || errno == ERANGE
+      || !std::isfinite (value))
+    throw BadUsage (option + ": '" + text + "' is not a number (" + range +
+        ")");
+  const double scaled = value * scale;
+  if (integral && scale == 1 && scaled != std::floor (scaled))
+    throw BadUsage (option + ": '" + text + "' is not a whole number (" +
+        range + ")");
+  if (!(scaled >= minimum && scaled <= maximum))
+    throw BadUsage (option + ": " + text + " is out of range (" + range +
+        ")");
+  if (!integral)
+    return text;
+  return std::to_string ((guint64) std::llround (scaled));
+}
+
+/* A whole number within [minimum, maximum]. */
+int
+checked_int (const std::string &option, const std::string &text,
+    int minimum, int maximum)
+{
+  char *end = nullptr;
+  errno = 0;
+  const long value = std::strtol (text.c_str (), &end, 10);
+  if (text.empty () || end == text.c_str () || *end || errno == ERANGE
+      || value < minimum || value > maximum)
+    throw BadUsage (option + ": '" + text + "' must be a whole number from " +
+        std::to_string (minimum) + " to " + std::to_string (maximum));
+  return (int) value;
+}
+
+GParamSpec *
+property_of (const char *factory, const std::string &name)
+{
+  GstElementFactory *f = gst_element_factory_find (factory);
+  if (!f)
+    return nullptr;
+  GstPluginFeature *loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (f));
+  gst_object_unref (f);
+  if (!loaded)
+    return nullptr;
+  const GType type = gst_element_factory_get_element_type
+      (GST_ELEMENT_FACTORY (loaded));
+  gst_object_unref (loaded);
+  gpointer klass = g_type_class_ref (type);
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_CLASS (klass),
+      name.c_str ());
+  g_type_class_unref (klass);   /* element classes are never unloaded */
+  return spec;
+}
+
+/* The element a factory makes, or a BadUsage-free failure naming the
+ * Debian package to install. */
+struct Requirement {
+  const char *factory, *package;
+};
+
+std::string
+missing_element (const std::vector<Requirement> &needed)
+{
+  for (const Requirement &r : needed) {
+    GstElementFactory *f = gst_element_factory_find (r.factory);
+    if (f) {
+      gst_object_unref (f);
+      continue;
+    }
+    return std::string ("GStreamer element '") + r.factory + "' is missing: "
+        "install " + r.package;
+  }
+  return "";
+}
+
+/* What the detector says of its region and mask settings, tried one at a
+ * time on an element that starts: its own message, or "". */
+std::string
+detector_refuses (const std::string &property, const std::string &value)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *detect = gst_element_factory_make ("stillframedetect", NULL);
+  gst_bin_add (GST_BIN (pipeline), detect);
+  g_object_set (detect, "post-messages", FALSE, NULL);
+  gst_util_set_object_arg (G_OBJECT (detect), property.c_str (),
+      value.c_str ());
+  std::string refusal;
+  if (gst_element_set_state (pipeline, GST_STATE_PAUSED) ==
+      GST_STATE_CHANGE_FAILURE) {
+    GstBus *bus = gst_element_get_bus (pipeline);
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    gst_object_unref (bus);
+    refusal = "cannot use it";
+    if (msg) {
+      GError *error = NULL;
+      gst_message_parse_error (msg, &error, NULL);
+      refusal = error->message;
+      g_error_free (error);
+      gst_message_unref (msg);
+    }
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return refusal;
+}
+
+void
+check_elements (const Options &o)
+{
+  const char *base = "gstreamer1.0-plugins-base", *good =
+      "gstreamer1.0-plugins-good", *bad = "gstreamer1.0-plugins-bad";
+  std::vector<Requirement> needed = {
+    {"stillframedetect", "stillframe (meson install, or set "
+          "GST_PLUGIN_PATH_1_0)"},
+    {"stillframecut", "stillframe (meson install, or set "
+          "GST_PLUGIN_PATH_1_0)"},
+    {"fakesink", "gstreamer1.0-tools"}, {"queue", "gstreamer1.0-tools"},
+    {"videoconvert", base}, {"uridecodebin", base}, {"decodebin", base},
+  };
+  if (o.trim) {
+    needed.insert (needed.end (), {{"filesink", "gstreamer1.0-tools"},
+          {"mp4mux", good}, {"qtmux", good}, {"matroskamux", good}});
+    if (o.copy)
+      needed.insert (needed.end (), {{"parsebin", base}, {"tee",
+                "gstreamer1.0-tools"}, {"appsink", base}, {"appsrc", base},
+            {"aacparse", good}, {"h264timestamper", bad},
+            {"h265timestamper", bad}});
+    else
+      needed.insert (needed.end (), {{"x264enc",
+                "gstreamer1.0-plugins-ugly"}, {"h264parse", bad},
+            {"avenc_aac", "gstreamer1.0-libav"}, {"aacparse", good},
+            {"audioconvert", base}, {"audioresample", base},
+            {"videoflip", good}});
+    if (o.split)
+      needed.push_back ({"splitmuxsink", good});
+  }
+  const std::string missing = missing_element (needed);
+  if (!missing.empty ())
+    throw std::runtime_error (missing);
+}
+
+/* Element values: numbers within the properties' ranges, presets the
+ * encoder has, regions and masks the detector takes. */
+void
+check_element_values (Options &o)
+{
+  for (auto &[name, value] : o.detect_props) {
+    const std::string option = "--" + name;
+    if (name == "regions" || name == "ignore-regions"
+        || name == "ignore-mask") {
+      const std::string refusal = detector_refuses (name, value);
+      if (!refusal.empty ())
+        throw BadUsage (option + ": " + refusal);
+    } else {
+      value = checked_number (option, value, property_of ("stillframedetect",
+              name), 1, "");
+    }
+  }
+  static const std::map<std::string, std::string> cut_options = {
+    {"min-static-duration", "--min-static"}, {"pre-roll", "--pre-roll"},
+    {"post-roll", "--post-roll"},
+  };
+  for (auto &[name, value] : o.cut_props)
+    value = checked_number (cut_options.at (name), value,
+        property_of ("stillframecut", name), (double) GST_SECOND, " s");
+  if (o.trim && !o.copy) {
+    GParamSpec *presets = property_of ("x264enc", "speed-preset");
+    GEnumClass *klass = G_PARAM_SPEC_ENUM (presets)->enum_class;
+    std::string names;
+    for (guint i = 0; i < klass->n_values; i++) {
+      if (o.preset == klass->values[i].value_nick)
+        return;
+      names += std::string (i ? ", " : "") + klass->values[i].value_nick;
+    }
+    throw BadUsage ("--preset: unknown preset '" + o.preset + "' (" + names +
+        ")");
+  }
+}
+
+}  // namespace
+
+int
+parse_options (int argc, char **argv, Options &o)
+{
+  if (argc < 2) {
+    print_usage (stderr, "");
+    return EXIT_BAD_INPUT;
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help") {
+    print_usage (stdout, "");
+    return -1;
+  }
+  if (command == "--version") {
+    guint major, minor, micro, nano;
+    gst_version (&major, &minor, &micro, &nano);
+    std::printf ("stillframe %s (GStreamer %u.%u.%u)\n", VERSION, major,
+        minor, micro);
+    return -1;
+  }
+  try {
+    if (command != "trim" && command != "scan")
+      throw BadUsage ("unknown command '" + command + "' (trim or scan; see "
+          "stillframe --help)");
+    o.trim = command == "trim";
+    std::set<std::string> given;
+    bool options_ended = false;
+    for (int i = 2; i < argc; i++) {
+      std::string a = argv[i], value;
+      bool has_value = false;
+      if (!options_ended && a.size () > 2 && a.compare (0, 2, "--") == 0) {
+        const std::size_t equals = a.find ('=');
+        if (equals != std::string::npos) {
+          value = a.substr (equals + 1);
+          a = a.substr (0, equals);
+          has_value = true;
+        }
+      }
+      bool value_used = false;
+      auto need = [&] () -> std::string {
+        value_used = true;
+        if (has_value)
+          return value;
+        if (i + 1 >= argc)
+          throw BadUsage (a + " needs a value");
+        return argv[++i];
+      };
+      auto once = [&] (const std::string &name) {
+        if (!given.insert (name).second)
+          throw BadUsage (name + " is given twice");
+      };
+      auto trim_only = [&] (const char *why) {
+        if (!o.trim)
+          throw BadUsage (a + " is for trim: " + why);
+      };
+      if (options_ended || a == "-" || a.empty () || a[0] != '-') {
+        o.inputs.push_back (a);
+        continue;
+      }
+      if (a == "--") {
+        options_ended = true;
+      } else if (a == "-o" || a == "--output") {
+        trim_only ("scan writes no video");
+        once ("-o");
+        o.output = need ();
+        if (o.output.empty ())
+          throw BadUsage ("-o needs a file or folder name");
+      } else if (a == "--report" || a == "--csv") {
+        once (a);
+        (a == "--report" ? o.report : o.csv) = need ();
+        if ((a == "--report" ? o.report : o.csv).empty ())
+          throw BadUsage (a + " needs a file name (or - for standard output)");
+      } else if (a == "--quality") {
+        trim_only ("scan writes no video");
+        once (a);
+        o.quality = checked_int (a, need (), 0, 51);
+      } else if (a == "--preset") {
+        trim_only ("scan writes no video");
+        once (a);
+        o.preset = need ();
+      } else if (a == "--threshold" || a == "--sensitivity"
+          || a == "--analysis-width" || a == "--regions"
+          || a == "--ignore-regions" || a == "--ignore-mask") {
+        once (a);
+        o.detect_props.push_back ({a.substr (2), need ()});
+      } else if (a == "--min-static" || a == "--pre-roll"
+          || a == "--post-roll") {
+        once (a);
+        o.cut_props.push_back ({a == "--min-static" ? "min-static-duration" :
+              a.substr (2), need ()});
+      } else if (a == "--stall-timeout") {
+        once (a);
+        const std::string text = need ();
+        char *end = nullptr;
+        const double s = std::strtod (text.c_str (), &end);
+        if (text.empty () || *end || !std::isfinite (s) || s <= 0 ||
+            s > 86400)
+          throw BadUsage ("--stall-timeout: '" + text + "' must be a number "
+              "of seconds, more than 0 and at most 86400");
+        o.stall_timeout = (GstClockTime) std::llround (s * GST_SECOND);
+      } else if (a == "-j" || a == "--jobs") {
+        once ("-j");
+        o.jobs = checked_int (a, need (), 1, 64);
+      } else if (a == "-y" || a == "--force") {
+        o.force = true;
+      } else if (a == "--split") {
+        trim_only ("scan writes no video");
+        o.split = true;
+      } else if (a == "--copy") {
+        trim_only ("scan writes no video");
+        o.copy = true;
+      } else if (a == "-q" || a == "--quiet") {
+        o.quiet = true;
+      } else if (a == "-h" || a == "--help") {
+        print_usage (stdout, command);
+        return -1;
+      } else {
+        throw BadUsage ("unknown option " + a + " (see stillframe " + command +
+            " --help)");
+      }
+      if (has_value && !value_used)
+        throw BadUsage (a + " takes no value");
+    }
+    if (o.inputs.empty ())
+      throw BadUsage ("no input given");
+    if (o.trim && o.output.empty ())
+      throw BadUsage ("trim needs -o OUTPUT");
+    if (o.split && o.copy)
+      throw BadUsage ("--split cannot be combined with --copy yet");
+    if (o.copy && (given.count ("--quality") || given.count ("--preset")))
+      throw BadUsage ("--quality and --preset set the encoder, and --copy "
+          "does not re-encode");
+    if (o.report == "-" && o.csv == "-")
+      throw BadUsage ("--report and --csv cannot both go to standard output");
+    if (o.output == "-")
+      throw BadUsage ("-o -: writing the video to standard output is not "
+          "supported (MP4 needs a file it can seek in)");
+  } catch (const BadUsage &e) {
+    std::fprintf (stderr, "stillframe: %s\n", e.what ());
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    check_elements (o);
+  } catch (const std::runtime_error &e) {
+    std::fprintf (stderr, "stillframe: %s\n", e.what ());
+    return EXIT_RUNTIME;
+  }
+  try {
+    check_element_values (o);
+  } catch (const BadUsage &e) {
+    std::fprintf (stderr, "stillframe: %s\n", e.what ());
+    return EXIT_BAD_INPUT;
+  }
+  return EXIT_DONE;
+}
+
+}  // namespace stillframe::cli
