@@ -9,7 +9,7 @@ PACKAGES=(
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  libopencv-dev libgtest-dev valgrind util-linux
+  libopencv-dev libgtest-dev valgrind util-linux ffmpeg
 )
 
 missing=()

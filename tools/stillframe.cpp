@@ -26,7 +26,7 @@
 
 #include "autoplug.h"
 #include "filesafety.h"
-#include "mp4orientation.h"
+#include "mp4headers.h"
 #include "options.h"
 #include "textformat.h"
 
@@ -162,6 +162,21 @@ struct CopyGate {
   }
 };
 
+/* An MP4 read with a few header bytes replaced (mp4headers.h), through an
+ * appsrc that qtdemux reads like a file: the user's file is never
+ * written. The appsrc's streaming thread only, after setup. */
+struct PatchedReader {
+  int fd = -1;
+  guint64 size = 0, offset = 0;
+  std::vector<BytePatch> patches;
+
+  ~PatchedReader ()
+  {
+    if (fd >= 0)
+      close (fd);
+  }
+};
+
 /* One input's pipeline and what is learned from it. */
 struct Job {
   /* Planned before it starts; read-only after. */
@@ -177,6 +192,7 @@ struct Job {
   GstElement *decode = nullptr;         /* not in --copy mode */
   guint bus_watch = 0, finish_timer = 0;
   int input_fd = -1;                    /* a FIFO we opened */
+  std::unique_ptr<PatchedReader> reader;
   /* The output being written, hidden until complete (not with --split). */
   std::unique_ptr<PendingFile> partial;
   bool finished = false, interrupted = false;
@@ -1177,10 +1193,88 @@ open_input (Job *job)
         ~O_NONBLOCK);
     return "fd://" + std::to_string (job->input_fd);
   }
+  const std::string ext = extension_of (job->input.path);
+  double gap = 0;
+  std::vector<BytePatch> patches = ext == ".mp4" || ext == ".m4v"
+      || ext == ".mov" || ext == ".3gp" ?
+      leading_gap_patches (job->input.path, &gap) : std::vector<BytePatch> ();
+  if (!patches.empty ()) {
+    auto reader = std::make_unique<PatchedReader> ();
+    reader->fd = open (job->input.path.c_str (), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (reader->fd < 0 || fstat (reader->fd, &st) != 0)
+      throw std::runtime_error (std::string ("cannot open: ") +
+          g_strerror (errno));
+    reader->size = (guint64) st.st_size;
+    reader->patches = std::move (patches);
+    job->reader = std::move (reader);
+    job->note ("every track starts " + clock_string (gap) + " into the "
+        "movie (an edit list, as a remux with the source's timestamps "
+        "writes): read from the first frame");
+    return "appsrc://";
+  }
   gchar *uri = gst_filename_to_uri (job->input.path.c_str (), NULL);
   std::string result = uri ? uri : "";
   g_free (uri);
   return result;
+}
+
+void
+on_patched_need_data (GstAppSrc *src, guint length, gpointer data)
+{
+  PatchedReader *reader = (PatchedReader *) data;
+  if (reader->offset >= reader->size) {
+    gst_app_src_end_of_stream (src);
+    return;
+  }
+  const guint64 n = std::min<guint64> (length ? length : 65536,
+      reader->size - reader->offset);
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  guint64 done = 0;
+  while (done < n) {
+    const ssize_t got = pread (reader->fd, map.data + done, n - done,
+        (off_t) (reader->offset + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break;
+    done += (guint64) got;
+  }
+  for (const BytePatch &patch : reader->patches)
+    for (std::size_t i = 0; i < patch.bytes.size (); i++)
+      if (patch.offset + i >= reader->offset && patch.offset + i <
+          reader->offset + done)
+        map.data[patch.offset + i - reader->offset] = patch.bytes[i];
+  gst_buffer_unmap (buffer, &map);
+  if (done < n) {
+    gst_buffer_unref (buffer);
+    GST_ELEMENT_ERROR (src, RESOURCE, READ, (NULL), ("%s",
+            g_strerror (errno)));
+    return;
+  }
+  GST_BUFFER_OFFSET (buffer) = reader->offset;
+  reader->offset += n;
+  gst_app_src_push_buffer (src, buffer);
+}
+
+void
+setup_patched_source (Job *job, GstElement *source)
+{
+  if (!job->reader || !GST_IS_APP_SRC (source))
+    return;
+  g_object_set (source, "stream-type", GST_APP_STREAM_TYPE_RANDOM_ACCESS,
+      "size", (gint64) job->reader->size, "format", GST_FORMAT_BYTES, NULL);
+  GstAppSrcCallbacks callbacks = { };
+  callbacks.need_data = on_patched_need_data;
+  callbacks.seek_data = [] (GstAppSrc *, guint64 offset, gpointer data) ->
+      gboolean {
+    ((PatchedReader *) data)->offset = offset;
+    return TRUE;
+  };
+  gst_app_src_set_callbacks (GST_APP_SRC (source), &callbacks,
+      job->reader.get (), NULL);
 }
 
 void
@@ -1204,6 +1298,7 @@ build_pipeline (Job *job)
       g_clear_error (&error);
       throw std::runtime_error (message);
     }
+    setup_patched_source (job, src);
     GstElement *parse = make ("parsebin");
     add_chain (bin, {src, parse});
     g_signal_connect (parse, "pad-added", G_CALLBACK (on_copy_pad_added),
@@ -1222,6 +1317,10 @@ build_pipeline (Job *job)
     g_object_set (decode, "uri", uri.c_str (), "caps", raw, NULL);
     gst_caps_unref (raw);
     gst_bin_add (bin, decode);
+    g_signal_connect (decode, "source-setup", G_CALLBACK (+[] (GstElement *,
+                GstElement *source, gpointer data) {
+              setup_patched_source ((Job *) data, source);
+            }), job);
     g_signal_connect (decode, "autoplug-continue",
         G_CALLBACK (on_autoplug_continue), job);
     g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
@@ -2368,8 +2467,12 @@ plan_jobs (Options &o)
   if (inputs.empty ())
     return status == EXIT_DONE ? EXIT_BAD_INPUT : status;
 
-  /* What each input writes. */
-  const bool many = inputs.size () > 1;
+  /* What each input writes: one file, or a folder of them when there are
+   * several inputs, one was a folder, or the option names a folder. */
+  const bool many = inputs.size () > 1 || std::any_of (o.inputs.begin (),
+      o.inputs.end (), [] (const std::string &given) {
+        return g_file_test (given.c_str (), G_FILE_TEST_IS_DIR);
+      });
   const bool output_folder = o.trim && (many || names_folder (o.output));
   const bool report_folder = !o.report.empty () && o.report != "-"
       && (many || names_folder (o.report));

@@ -4,61 +4,20 @@
 
 Run by meson with STILLFRAME, CLIPGEN and AVPROBE naming the built tools and
 the test registry environment."""
-import json
 import os
+import random
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
-STILLFRAME = os.environ.get("STILLFRAME", "build/tools/stillframe")
-CLIPGEN = os.environ.get("CLIPGEN", "build/tests/stillframe-clipgen")
-AVPROBE = os.environ.get("AVPROBE", "build/tests/stillframe-avprobe")
-
-
-def run(*args, **kwargs):
-    return subprocess.run([str(a) for a in args], capture_output=True,
-                          text=True, timeout=kwargs.pop("timeout", 300),
-                          **kwargs)
-
-
-def load_json(path):
-    with open(path) as f:
-        return json.load(f)
-
-
-def probe(path):
-    out = run(AVPROBE, path)
-    if out.returncode != 0:
-        raise AssertionError(f"{path} does not decode: {out.stderr}")
-    return json.loads(out.stdout)
-
-
-class Clips:
-    """Clips made once for all tests."""
-    dir = None
-
-    @classmethod
-    def get(cls, name, *args):
-        if cls.dir is None:
-            cls.dir = tempfile.mkdtemp(prefix="stillframe-cli-")
-        path = os.path.join(cls.dir, name)
-        if not os.path.exists(path):
-            out = run(CLIPGEN, *args, path)
-            assert out.returncode == 0, out.stderr
-        return path
+from cliutil import (AVPROBE, STILLFRAME, CliTestCase, Clips, load_json,
+                     partial_files, probe, run, short_clip)
 
 
 def tearDownModule():
-    if Clips.dir:
-        shutil.rmtree(Clips.dir, ignore_errors=True)
-
-
-def partial_files(folder):
-    """What a run is writing in `folder`: hidden, renamed when complete."""
-    return [n for n in os.listdir(folder) if ".stillframe-" in n]
+    Clips.remove()
 
 
 def long_clip():
@@ -90,22 +49,7 @@ def many_events_clip():
                      "--motion", spans)
 
 
-def short_clip():
-    return Clips.get("short.mp4", "--width", "320", "--height", "240",
-                     "--duration", "12", "--noise", "2", "--sync-marks",
-                     "--motion", "3-4,8-9")
-
-
-class TrimTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="stillframe-out-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def out(self, name):
-        return os.path.join(self.tmp, name)
-
+class TrimTest(CliTestCase):
     def test_sync_over_many_cuts(self):
         clip = many_events_clip()
         out, report = self.out("trimmed.mp4"), self.out("report.json")
@@ -296,25 +240,7 @@ class TrimTest(unittest.TestCase):
             self.assertEqual(f.read(), "mine", "--force lost the old output")
 
 
-class ErrorTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="stillframe-err-")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def check(self, args, code, message, env=None, lines=1, wrapper=()):
-        r = run(*wrapper, STILLFRAME, *args, env=env)
-        self.assertEqual(r.returncode, code, r.stderr)
-        self.assertIn(message, r.stderr)
-        if lines:
-            self.assertEqual(len(r.stderr.strip().splitlines()), lines,
-                             r.stderr)
-        for crash in ("CRITICAL", "Segmentation", "Traceback", "Aborted"):
-            self.assertNotIn(crash, r.stderr)
-        self.assertEqual(partial_files(self.tmp), [])
-        return r
-
+class ErrorTest(CliTestCase):
     def write_broken(self, name, data):
         path = os.path.join(self.tmp, name)
         with open(path, "wb") as f:
@@ -365,7 +291,6 @@ class ErrorTest(unittest.TestCase):
     def test_corrupted_bytes(self):
         # Random bytes over the frames (not the header): whatever decodes is
         # trimmed, the output plays, and nothing crashes.
-        import random
         data = self.mkv_bytes()
         for seed in range(4):
             rng = random.Random(seed)
@@ -427,23 +352,6 @@ class ErrorTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(outdir)), ["b-good.mp4"])
         self.assertGreater(probe(os.path.join(outdir, "b-good.mp4"))["frames"],
                            0)
-
-    def in_small_filesystem(self, size, read_only=False):
-        """A command prefix running the CLI with a tmpfs of `size` mounted on
-        a folder (private mount namespace, no root needed); skips where the
-        system allows no user namespaces."""
-        mount = os.path.join(self.tmp, "mnt")
-        os.makedirs(mount, exist_ok=True)
-        options = f"size={size}" + (",ro" if read_only else "")
-        script = (f"mount -t tmpfs -o {options} tmpfs {mount} && "
-                  f"exec \"$@\"")
-        prefix = ("unshare", "--user", "--map-root-user", "--mount", "sh",
-                  "-c", script, "sh")
-        probe_run = run(*prefix, "true")
-        if probe_run.returncode != 0:
-            self.skipTest("cannot mount a private tmpfs: "
-                          + probe_run.stderr.strip())
-        return prefix, mount
 
     def test_disk_full_leaves_nothing(self):
         wrapper, mount = self.in_small_filesystem("16k")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The rotation written into a video track header: the matrix players read,
- * in the video track only, nothing else of the file touched. */
-#include "mp4orientation.h"
+/* The rotation written into a video track header (the matrix players
+ * read, in the video track only, nothing else of the file touched), and
+ * the gap before every track that qtdemux cannot read past. */
+#include "mp4headers.h"
 
 #include <gtest/gtest.h>
 
@@ -143,4 +144,94 @@ TEST (Mp4Orientation, FilesWithoutAVideoTrackAreNamed)
       std::string::npos);
   EXPECT_NE (set_video_rotation (audio, 45), "");
   EXPECT_NE (set_video_rotation ("/nonexistent.mp4", 90), "");
+}
+
+namespace {
+
+/* A movie of `duration` ms (timescale 1000) whose tracks each start after
+ * an empty edit of the given length (ms), or have no edit list (< 0). */
+Bytes
+movie_with_gaps (std::uint32_t duration, std::initializer_list<int> gaps)
+{
+  Bytes mvhd (4 + 8, 0);
+  put32 (mvhd, 1000);
+  put32 (mvhd, duration);
+  mvhd.resize (100, 0);
+  Bytes moov = box ("mvhd", mvhd);
+  for (int gap : gaps) {
+    Bytes trak = tkhd ();
+    if (gap >= 0) {
+      Bytes elst (4, 0);
+      put32 (elst, 2);
+      for (std::uint32_t v : {(std::uint32_t) gap, 0xffffffffu, 1u << 16,
+              6000u, 0u, 1u << 16})
+        put32 (elst, v);
+      trak = cat ({trak, box ("edts", box ("elst", elst))});
+    }
+    moov = cat ({moov, box ("trak", trak)});
+  }
+  return cat ({box ("ftyp", Bytes (8, 'x')), box ("moov", moov)});
+}
+
+Bytes
+patched (Bytes file, const std::vector<BytePatch> &patches)
+{
+  for (const BytePatch &p : patches)
+    for (std::size_t i = 0; i < p.bytes.size (); i++)
+      file[p.offset + i] = p.bytes[i];
+  return file;
+}
+
+std::uint32_t
+get32 (const Bytes &b, std::size_t at)
+{
+  std::uint32_t v = 0;
+  for (int k = 0; k < 4; k++)
+    v = v << 8 | b[at + k];
+  return v;
+}
+
+}  // namespace
+
+TEST (Mp4Headers, TheGapEveryTrackSharesIsTakenOut)
+{
+  /* Video after 90000 s, audio after 90000.5 s, 6 s of each. */
+  const Bytes file = movie_with_gaps (90006500, {90000000, 90000500});
+  const std::string path = write ("gap.mp4", file);
+  double gap = 0;
+  const std::vector<BytePatch> patches = leading_gap_patches (path, &gap);
+  ASSERT_EQ (patches.size (), 3u);
+  EXPECT_DOUBLE_EQ (gap, 90000.0);
+  const Bytes after = patched (file, patches);
+  ASSERT_EQ (after.size (), file.size ());
+  /* mvhd's duration, then each elst's first segment duration: the tracks
+   * keep their half second to each other. */
+  const std::size_t mvhd = 16 + 8 + 8;
+  EXPECT_EQ (get32 (after, mvhd + 16), 6500u);
+  std::size_t at = 16 + 8 + 108;
+  for (std::uint32_t expected : {0u, 500u}) {
+    const std::size_t elst = at + 8 + tkhd ().size () + 8 + 8;
+    EXPECT_EQ (get32 (after, elst + 8), expected);
+    EXPECT_EQ (get32 (after, elst + 12), 0xffffffffu);
+    at += get32 (file, at);
+  }
+  /* The file itself is only read. */
+  EXPECT_EQ (read (path), file);
+}
+
+TEST (Mp4Headers, OrdinaryFilesNeedNoPatch)
+{
+  double gap = 1;
+  /* A short gap (B-frame delay, audio first) is played by qtdemux. */
+  EXPECT_TRUE (leading_gap_patches (write ("short.mp4",
+              movie_with_gaps (6066, {66, 0})), &gap).empty ());
+  EXPECT_EQ (gap, 0);
+  /* A track without an edit list shares no gap. */
+  EXPECT_TRUE (leading_gap_patches (write ("mixed.mp4",
+              movie_with_gaps (90006000, {90000000, -1})), &gap).empty ());
+  EXPECT_TRUE (leading_gap_patches (write ("none.mp4",
+              movie_with_gaps (6000, {-1})), &gap).empty ());
+  EXPECT_TRUE (leading_gap_patches (write ("junk.mp4", Bytes (64, 0xff)),
+          &gap).empty ());
+  EXPECT_TRUE (leading_gap_patches ("/nonexistent.mp4", &gap).empty ());
 }

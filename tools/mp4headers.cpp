@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "mp4orientation.h"
+#include "mp4headers.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -69,6 +69,13 @@ find (const std::vector<Box> &boxes, const char *type)
     if (std::memcmp (b.type, type, 4) == 0)
       return &b;
   return nullptr;
+}
+
+void
+put_be (std::vector<unsigned char> &out, std::uint64_t value, int bytes)
+{
+  for (int i = bytes - 1; i >= 0; i--)
+    out.push_back ((unsigned char) (value >> (8 * i)));
 }
 
 /* The track's handler type, from mdia/hdlr. */
@@ -159,6 +166,82 @@ set_video_rotation (const std::string &path, int degrees)
     return "";
   }
   return path + " has no video track to write the rotation in";
+}
+
+std::vector<BytePatch>
+leading_gap_patches (const std::string &path, double *gap_seconds)
+{
+  *gap_seconds = 0;
+  File f (std::fopen (path.c_str (), "rb"), std::fclose);
+  if (!f || fseeko (f.get (), 0, SEEK_END) != 0)
+    return {};
+  const std::uint64_t size = (std::uint64_t) ftello (f.get ());
+  const std::vector<Box> top = children (f.get (), 0, size);
+  const Box *moov = find (top, "moov");
+  if (!moov)
+    return {};
+  const std::vector<Box> movie = children (f.get (), moov->body, moov->end);
+  const Box *mvhd = find (movie, "mvhd");
+  if (!mvhd)
+    return {};
+  bool ok = true;
+  fseeko (f.get (), (off_t) mvhd->body, SEEK_SET);
+  const int mvhd_version = (int) read_be (f.get (), 1, &ok);
+  /* flags, creation and modification times, then timescale, duration. */
+  fseeko (f.get (), (off_t) mvhd->body + 4 + (mvhd_version == 1 ? 16 : 8),
+      SEEK_SET);
+  const std::uint64_t timescale = read_be (f.get (), 4, &ok);
+  const std::uint64_t duration_at = mvhd->body + 4 + (mvhd_version == 1 ? 20 :
+      12);
+  const std::uint64_t duration = read_be (f.get (), mvhd_version == 1 ? 8 : 4,
+      &ok);
+  if (!ok || timescale == 0 || duration == 0)
+    return {};
+
+  /* Each track's first edit, when empty: where its duration is. */
+  struct EmptyEdit {
+    std::uint64_t at;
+    int bytes;
+    std::uint64_t duration;
+  };
+  std::vector<EmptyEdit> edits;
+  std::uint64_t gap = UINT64_MAX;
+  for (const Box &trak : movie) {
+    if (std::memcmp (trak.type, "trak", 4) != 0)
+      continue;
+    const Box *edts = find (children (f.get (), trak.body, trak.end), "edts");
+    const Box *elst = edts ? find (children (f.get (), edts->body,
+            edts->end), "elst") : nullptr;
+    if (!elst)
+      return {};                /* a track without a gap: none shared */
+    fseeko (f.get (), (off_t) elst->body, SEEK_SET);
+    const int version = (int) read_be (f.get (), 1, &ok);
+    fseeko (f.get (), (off_t) elst->body + 4, SEEK_SET);
+    const std::uint64_t entries = read_be (f.get (), 4, &ok);
+    const int bytes = version == 1 ? 8 : 4;
+    const std::uint64_t at = elst->body + 8;
+    const std::uint64_t segment = read_be (f.get (), bytes, &ok);
+    const std::uint64_t media_time = read_be (f.get (), bytes, &ok);
+    const bool empty = media_time == (bytes == 8 ? UINT64_MAX : 0xffffffffu);
+    if (!ok || entries < 2 || !empty || at + 2 * bytes > elst->end)
+      return {};
+    edits.push_back ({at, bytes, segment});
+    gap = std::min (gap, segment);
+  }
+  /* qtdemux skips a track shorter than a fifth of the movie. */
+  if (edits.empty () || gap == 0 || gap * 5 <= duration * 4)
+    return {};
+  std::vector<BytePatch> patches;
+  for (const EmptyEdit &edit : edits) {
+    BytePatch patch {edit.at, {}};
+    put_be (patch.bytes, edit.duration - gap, edit.bytes);
+    patches.push_back (patch);
+  }
+  BytePatch movie_duration {duration_at, {}};
+  put_be (movie_duration.bytes, duration - gap, mvhd_version == 1 ? 8 : 4);
+  patches.push_back (movie_duration);
+  *gap_seconds = (double) gap / (double) timescale;
+  return patches;
 }
 
 }  // namespace stillframe::cli

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What stillframe reads and writes in MP4/MOV headers itself, where
+ * GStreamer 1.22 does not:
+ * - the rotation of a video track: mp4mux and qtmux drop the
+ *   image-orientation tag, so `trim --copy` writes the input's rotation
+ *   into the track header (tkhd) matrix, as cameras and phones do;
+ * - a gap before every track: a file remuxed with its source's timestamps
+ *   (ffmpeg -copyts of an MPEG-TS recording) starts its tracks 90000 s into
+ *   the movie, and qtdemux then takes them for previews and plays nothing,
+ *   where ffmpeg plays them; the file is read with that gap taken out.
+ * No GLib types, unit-tested in tests/unit/test_mp4headers.cpp. */
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace stillframe::cli {
+
+/* The clockwise rotation a GStreamer image-orientation tag asks for (0, 90,
+ * 180, 270), or -1 for one a track matrix is not written for here (the
+ * flips). */
+int rotation_of_orientation_tag (const std::string &tag);
+
+/* Sets the matrix of the first video track's tkhd in `path` to a rotation
+ * of `degrees` clockwise (90, 180 or 270; 0 restores the identity).
+ * Returns an error message naming what is wrong, or "". */
+std::string set_video_rotation (const std::string &path, int degrees);
+
+/* Bytes to read in place of the file's own at `offset`. */
+struct BytePatch {
+  std::uint64_t offset;
+  std::vector<unsigned char> bytes;
+};
+
+/* For an MP4/MOV file whose every track starts after an empty edit making
+ * up most of the movie (more than 80 %: qtdemux skips tracks shorter than
+ * a fifth of it), the patches that shorten each track's leading empty edit
+ * and the movie's duration by the gap they share, keeping the tracks'
+ * offsets to each other. Empty when the file needs none or is no MP4.
+ * `gap_seconds` gets the gap taken out. */
+std::vector<BytePatch> leading_gap_patches (const std::string &path,
+    double *gap_seconds);
+
+}  // namespace stillframe::cli
