@@ -70,7 +70,7 @@ def dvrscan_comparison(env):
         return
     report = os.path.join(BUILD, "bench-clips", "dvrscan-report.json")
     run([os.path.join(BUILD, "tools", "stillframe"), "scan", DVRSCAN_CLIP,
-         "--regions", DVRSCAN_REGION, "-q", "--report", report], env)
+         "--regions", DVRSCAN_REGION, "-q", "-y", "--report", report], env)
     with open(report) as f:
         starts = [round(e["start"] * 25) for e in json.load(f)["events"]]
     print("\nDVR-Scan traffic_camera.mp4, region " + DVRSCAN_REGION)
@@ -89,7 +89,7 @@ def dvrscan_comparison(env):
     if os.path.exists(exposure):
         report = os.path.join(BUILD, "bench-clips", "issue53-report.json")
         run([os.path.join(BUILD, "tools", "stillframe"), "scan", exposure,
-             "-q", "--report", report], env)
+             "-q", "-y", "--report", report], env)
         with open(report) as f:
             events = len(json.load(f)["events"])
         print(f"\nDVR-Scan issue53_brightness_change.avi (exposure change, "
