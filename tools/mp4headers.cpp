@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace stillframe::cli {
@@ -62,13 +63,14 @@ children (FILE *f, std::uint64_t from, std::uint64_t to)
   return boxes;
 }
 
-const Box *
+/* A copy: callers often search a list they do not keep. */
+std::optional<Box>
 find (const std::vector<Box> &boxes, const char *type)
 {
   for (const Box &b : boxes)
     if (std::memcmp (b.type, type, 4) == 0)
-      return &b;
-  return nullptr;
+      return b;
+  return std::nullopt;
 }
 
 void
@@ -83,10 +85,10 @@ bool
 is_video_track (FILE *f, const Box &trak)
 {
   const std::vector<Box> inside = children (f, trak.body, trak.end);
-  const Box *mdia = find (inside, "mdia");
+  const auto mdia = find (inside, "mdia");
   if (!mdia)
     return false;
-  const Box *hdlr = find (children (f, mdia->body, mdia->end), "hdlr");
+  const auto hdlr = find (children (f, mdia->body, mdia->end), "hdlr");
   char handler[4];
   /* version/flags (4), pre_defined (4), handler_type (4). */
   return hdlr && fseeko (f, (off_t) hdlr->body + 8, SEEK_SET) == 0
@@ -132,16 +134,14 @@ set_video_rotation (const std::string &path, int degrees)
   if (fseeko (f.get (), 0, SEEK_END) != 0)
     return "cannot read " + path;
   const std::uint64_t size = (std::uint64_t) ftello (f.get ());
-  const Box *moov = nullptr;
-  const std::vector<Box> top = children (f.get (), 0, size);
-  moov = find (top, "moov");
+  const auto moov = find (children (f.get (), 0, size), "moov");
   if (!moov)
     return path + " has no movie header (moov) to write the rotation in";
   for (const Box &trak : children (f.get (), moov->body, moov->end)) {
     if (std::memcmp (trak.type, "trak", 4) != 0
         || !is_video_track (f.get (), trak))
       continue;
-    const Box *tkhd = find (children (f.get (), trak.body, trak.end), "tkhd");
+    const auto tkhd = find (children (f.get (), trak.body, trak.end), "tkhd");
     if (!tkhd)
       break;
     bool ok = true;
@@ -177,11 +177,11 @@ leading_gap_patches (const std::string &path, double *gap_seconds)
     return {};
   const std::uint64_t size = (std::uint64_t) ftello (f.get ());
   const std::vector<Box> top = children (f.get (), 0, size);
-  const Box *moov = find (top, "moov");
+  const auto moov = find (top, "moov");
   if (!moov)
     return {};
   const std::vector<Box> movie = children (f.get (), moov->body, moov->end);
-  const Box *mvhd = find (movie, "mvhd");
+  const auto mvhd = find (movie, "mvhd");
   if (!mvhd)
     return {};
   bool ok = true;
@@ -209,9 +209,9 @@ leading_gap_patches (const std::string &path, double *gap_seconds)
   for (const Box &trak : movie) {
     if (std::memcmp (trak.type, "trak", 4) != 0)
       continue;
-    const Box *edts = find (children (f.get (), trak.body, trak.end), "edts");
-    const Box *elst = edts ? find (children (f.get (), edts->body,
-            edts->end), "elst") : nullptr;
+    const auto edts = find (children (f.get (), trak.body, trak.end), "edts");
+    const auto elst = edts ? find (children (f.get (), edts->body,
+            edts->end), "elst") : std::nullopt;
     if (!elst)
       return {};                /* a track without a gap: none shared */
     fseeko (f.get (), (off_t) elst->body, SEEK_SET);
