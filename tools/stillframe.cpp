@@ -224,6 +224,7 @@ struct Job {
   std::string error;
   std::vector<std::string> notes;
   std::vector<PendingFile> parts;       /* --split's, hidden until the end */
+  int copied_rotation = 0;              /* --copy: the input's, clockwise */
   guint64 frames_seen = 0;
   /* The first frame's stream and running time: the report's time 0. */
   GstClockTime origin_stream = GST_CLOCK_TIME_NONE;
@@ -1038,12 +1039,7 @@ on_copied_video_tags (GstPad *, GstPadProbeInfo *info, gpointer data)
             "Matroska: write .mp4 or .mov" : "any container: drop --copy, "
             "so that the picture is turned") + " (it would play wrong)");
   g_mutex_lock (&job->lock);
-  job->notes.erase (std::remove_if (job->notes.begin (), job->notes.end (),
-          [] (const std::string &n) {
-            return g_str_has_prefix (n.c_str (), "orientation:");
-          }), job->notes.end ());
-  if (rotation > 0)
-    job->notes.push_back (std::string ("orientation: ") + orientation);
+  job->copied_rotation = std::max (rotation, 0);
   g_mutex_unlock (&job->lock);
   g_free (orientation);
   return GST_PAD_PROBE_OK;
@@ -1680,20 +1676,16 @@ commit_output (Job *job)
 {
   const bool force = job->options->force;
   if (job->partial) {
-    if (job->gate) {
-      g_mutex_lock (&job->lock);
-      std::string orientation;
-      for (const std::string &n : job->notes)
-        if (g_str_has_prefix (n.c_str (), "orientation: "))
-          orientation = n.substr (13);
-      g_mutex_unlock (&job->lock);
-      const int rotation = rotation_of_orientation_tag (orientation);
-      if (rotation > 0) {
-        const std::string error = set_video_rotation (job->partial->path (),
-            rotation);
-        if (!error.empty ())
-          return "cannot keep the rotation: " + error;
-      }
+    g_mutex_lock (&job->lock);
+    const int rotation = job->copied_rotation;
+    g_mutex_unlock (&job->lock);
+    if (rotation > 0) {
+      const std::string error = set_video_rotation (job->partial->path (),
+          rotation);
+      if (!error.empty ())
+        return "cannot keep the rotation: " + error;
+      job->note ("the input's rotation (" + std::to_string (rotation) +
+          " degrees clockwise) is written into the output's track header");
     }
     const std::string error = job->partial->commit (force);
     if (error.empty ())
@@ -1829,8 +1821,9 @@ finish_job (Job *job)
         "%s\n", name.c_str (), last.c_str ());
   }
   if (job->nothing_kept && job->status != EXIT_RUNTIME)
-    g_printerr ("stillframe: %s: nothing moved: no output written\n",
-        name.c_str ());
+    g_printerr ("stillframe: %s: %s: no output written\n", name.c_str (),
+        job->interrupted ? "interrupted before anything moved" :
+        "nothing moved");
   else if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
     g_mutex_lock (&job->lock);
     const std::size_t events = job->events.size ();
