@@ -1885,6 +1885,23 @@ reads_input (Job *job, GstObject *element)
       || g_str_has_prefix (GST_OBJECT_NAME (element), "input-");
 }
 
+/* Sends EOS to a pad or an element from GStreamer's thread pool: a
+ * serialized event waits for its pad's streaming thread, which may itself
+ * be waiting (the cut's audio for the video's EOS, a muxer for the other
+ * stream), and neither the main loop nor the other streams' EOS must wait
+ * with it. */
+static void
+send_eos_later (GstElement *pipeline, GstObject *target)
+{
+  gst_element_call_async (pipeline, [] (GstElement *, gpointer data) {
+        GstObject *to = GST_OBJECT (data);
+        if (GST_IS_PAD (to))
+          gst_pad_send_event (GST_PAD (to), gst_event_new_eos ());
+        else
+          gst_element_send_event (GST_ELEMENT (to), gst_event_new_eos ());
+      }, gst_object_ref (target), gst_object_unref);
+}
+
 /* The input broke off after some frames: what was read goes to the output,
  * finished as at the end of the input. */
 static void
@@ -1893,8 +1910,7 @@ end_input_early (Job *job)
   GstIterator *pads = gst_element_iterate_sink_pads (job->cut);
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next (pads, &item) == GST_ITERATOR_OK) {
-    gst_pad_send_event (GST_PAD (g_value_get_object (&item)),
-        gst_event_new_eos ());
+    send_eos_later (job->pipeline, GST_OBJECT (g_value_get_object (&item)));
     g_value_reset (&item);
   }
   g_value_unset (&item);
@@ -1905,7 +1921,7 @@ end_input_early (Job *job)
     GstElement *sink = GST_ELEMENT (g_value_get_object (&item));
     GstElementFactory *factory = gst_element_get_factory (sink);
     if (factory && g_str_equal (GST_OBJECT_NAME (factory), "fakesink"))
-      gst_element_send_event (sink, gst_event_new_eos ());
+      send_eos_later (job->pipeline, GST_OBJECT (sink));
     g_value_reset (&item);
   }
   g_value_unset (&item);
