@@ -118,19 +118,17 @@ parse_part_number (const std::string &digits)
   return (unsigned) std::stoul (digits);
 }
 
-/* The part number in `name` for parts named STEM-NNNN.EXT, or 0. */
+/* The number in a part's name NAME-NNNN.EXT, with NAME.EXT, the name of
+ * the output it is a part of; 0 when the name is no part's. */
 unsigned
-part_number_of (const std::string &stem, const std::string &extension,
-    const std::string &name)
+split_part_name (const std::string &name, std::string *output_name)
 {
-  const std::string head = stem + "-";
-  if (name.size () <= head.size () + extension.size ()
-      || name.compare (0, head.size (), head) != 0
-      || name.compare (name.size () - extension.size (), extension.size (),
-          extension) != 0)
+  const auto [stem, extension] = split_extension (name);
+  const std::size_t dash = stem.rfind ('-');
+  if (dash == std::string::npos || dash == 0)
     return 0;
-  return parse_part_number (name.substr (head.size (),
-          name.size () - head.size () - extension.size ()));
+  *output_name = stem.substr (0, dash) + extension;
+  return parse_part_number (stem.substr (dash + 1));
 }
 
 void
@@ -170,9 +168,27 @@ rename_without_replacing (const std::string &from, const std::string &to)
 bool
 FileKey::operator== (const FileKey &other) const
 {
-  if (exists && other.exists)
-    return device == other.device && inode == other.inode;
-  return exists == other.exists && canonical == other.canonical;
+  return text () == other.text ();
+}
+
+std::string
+FileKey::text () const
+{
+  return exists ? "inode " + std::to_string (device) + ":" +
+      std::to_string (inode) : "path " + canonical;
+}
+
+FileKey
+file_key_of_fd (int fd)
+{
+  FileKey key;
+  struct stat st;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode)) {
+    key.exists = true;
+    key.device = st.st_dev;
+    key.inode = st.st_ino;
+  }
+  return key;
 }
 
 FileKey
@@ -209,13 +225,27 @@ part_path (const std::string &output, unsigned index)
   return folder + stem + "-" + number + extension;
 }
 
+std::string
+parts_family (const std::string &output)
+{
+  return canonical_path (folder_of (output)) + "/" + name_of (output);
+}
+
+std::string
+part_family (const std::string &path)
+{
+  std::string output_name;
+  if (split_part_name (name_of (path), &output_name) == 0)
+    return "";
+  return canonical_path (folder_of (path)) + "/" + output_name;
+}
+
 unsigned
 part_index (const std::string &output, const std::string &path)
 {
-  const auto [stem, extension] = split_extension (name_of (output));
-  const unsigned number = part_number_of (stem, extension, name_of (path));
-  if (number == 0 || !(file_key (folder_of (output)) ==
-          file_key (folder_of (path))))
+  std::string output_name;
+  const unsigned number = split_part_name (name_of (path), &output_name);
+  if (number == 0 || part_family (path) != parts_family (output))
     return 0;
   return number;
 }
@@ -224,13 +254,12 @@ std::vector<std::string>
 existing_parts (const std::string &output)
 {
   const std::string folder = folder_of (output);
-  const auto [stem, extension] = split_extension (name_of (output));
   std::vector<std::pair<unsigned, std::string>> found;
   if (DIR *dir = opendir (folder.c_str ())) {
     while (const dirent *entry = readdir (dir)) {
-      const unsigned number = part_number_of (stem, extension,
-          entry->d_name);
-      if (number > 0)
+      std::string output_name;
+      const unsigned number = split_part_name (entry->d_name, &output_name);
+      if (number > 0 && output_name == name_of (output))
         found.push_back ({number, (output.find ('/') == std::string::npos ?
                     "" : folder + "/") + entry->d_name});
     }

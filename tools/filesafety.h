@@ -23,9 +23,14 @@ struct FileKey {
   std::string canonical;
 
   bool operator== (const FileKey &other) const;
+  /* Equal for two keys exactly when they are: for maps. */
+  std::string text () const;
 };
 
 FileKey file_key (const std::string &path);
+/* The file an open descriptor reads (standard input redirected from a
+ * file); not `exists` for a pipe or terminal. */
+FileKey file_key_of_fd (int fd);
 
 /* Whether anything (a dangling symlink included) has this name. */
 bool name_taken (const std::string &path);
@@ -38,6 +43,13 @@ std::string part_path (const std::string &output, unsigned index);
 /* The index of `path` among the parts of `output`, or 0 if it is not one
  * of them; compared by folder identity and name. */
 unsigned part_index (const std::string &output, const std::string &path);
+
+/* What the parts of `output` share: its folder, canonical, and its name.
+ * part_family () of a path named like one of them (NAME-0001.EXT) gives
+ * the same string, of any other path "": a map of families finds the
+ * output a path would clash with in one lookup. */
+std::string parts_family (const std::string &output);
+std::string part_family (const std::string &path);
 
 /* The parts of `output` that exist now, by index. */
 std::vector<std::string> existing_parts (const std::string &output);

@@ -157,8 +157,7 @@ property_of (const char *factory, const std::string &name)
   return spec;
 }
 
-/* The element a factory makes, or a BadUsage-free failure naming the
- * Debian package to install. */
+/* An element the run needs, and the Debian package that has it. */
 struct Requirement {
   const char *factory, *package;
 };

@@ -1728,12 +1728,6 @@ check_input_complete (Job *job)
   }
 }
 
-static void
-add_result (Job *job, Result result)
-{
-  app.results[job->index] = std::move (result);
-}
-
 /* Prints and appends, in input order, what finished jobs left. */
 static void
 flush_results ()
@@ -1859,7 +1853,7 @@ finish_job (Job *job)
     }
   }
   result.status = job->status;
-  add_result (job, std::move (result));
+  app.results[job->index] = std::move (result);
   schedule_reap ();
 }
 
@@ -2306,59 +2300,55 @@ struct Written {
 
 /* Why the run would harm a file, or "": an output that is an input (by
  * identity: symlinks, hard links, ./a vs d/../a), two outputs that are
- * one file, or an input among an output's --split parts. */
+ * one file, or a file among an output's --split parts. Maps of
+ * identities and part families: one lookup per path, whatever the batch. */
 static std::string
 find_conflict (const std::vector<Input> &inputs,
     const std::vector<Written> &written)
 {
-  std::map<std::string, std::string> taken;     /* file identity -> what */
-  auto identity = [] (const std::string &path) {
-    const FileKey key = file_key (path);
-    return key.exists ? "inode " + std::to_string (key.device) + ":" +
-        std::to_string (key.inode) : "path " + key.canonical;
+  std::map<std::string, std::string> taken;     /* identity -> what */
+  std::map<std::string, const Written *> families;
+  for (const Input &input : inputs) {
+    if (input.kind != Input::Kind::Stdin)
+      taken.emplace (file_key (input.path).text (), "the input " +
+          input.name);
+    else if (const FileKey key = file_key_of_fd (STDIN_FILENO); key.exists)
+      taken.emplace (key.text (), "standard input");
+  }
+  for (const Written &w : written) {
+    if (!w.parts)
+      continue;
+    const auto [it, fresh] = families.emplace (parts_family (w.path), &w);
+    if (!fresh)
+      return it->second->what + " and " + w.what + " would both be written "
+          "to " + part_path (w.path, 1) + ", ...";
+  }
+  auto family_of = [&] (const std::string &path) -> const Written * {
+    const std::string family = part_family (path);
+    const auto it = family.empty () ? families.end () :
+        families.find (family);
+    return it == families.end () ? nullptr : it->second;
   };
   for (const Input &input : inputs)
     if (input.kind != Input::Kind::Stdin)
-      taken.emplace (identity (input.path), "the input " + input.name);
-  /* What is read on standard input counts too. */
-  struct stat st;
-  const bool stdin_read = std::any_of (inputs.begin (), inputs.end (),
-      [] (const Input &i) { return i.kind == Input::Kind::Stdin; });
-  if (stdin_read && fstat (STDIN_FILENO, &st) == 0 && S_ISREG (st.st_mode))
-    taken.emplace ("inode " + std::to_string (st.st_dev) + ":" +
-        std::to_string (st.st_ino), "standard input");
+      if (const Written *family = family_of (input.path))
+        return input.path + " (a part of " + family->what + ") would "
+            "overwrite the input " + input.name + ": choose another name";
   for (const Written &w : written) {
-    if (w.parts) {
-      for (const Input &input : inputs)
-        if (input.kind != Input::Kind::Stdin
-            && part_index (w.path, input.path) > 0)
-          return part_path (w.path, part_index (w.path, input.path)) +
-              " (a part of " + w.what + ") would overwrite the input " +
-              input.name + ": choose another name";
+    if (w.parts)
       continue;
-    }
-    const auto [it, fresh] = taken.emplace (identity (w.path), w.what);
+    const auto [it, fresh] = taken.emplace (file_key (w.path).text (),
+        w.what);
     if (!fresh)
       return it->second.compare (0, 9, "the input") == 0
           || it->second == "standard input" ? w.path + " (" + w.what +
           ") would overwrite " + it->second + ": choose another name" :
           it->second + " and " + w.what + " would both be written to " +
           w.path;
+    if (const Written *family = family_of (w.path))
+      return w.path + " (" + w.what + ") would be replaced by a part of "
+          + family->what + ": choose another name";
   }
-  /* Single files against the part families. */
-  for (const Written &family : written)
-    for (const Written &w : written)
-      if (family.parts && &w != &family && part_index (family.path,
-              w.path) > 0)
-        return w.path + " (" + w.what + ") would be replaced by a part of "
-            + family.what + ": choose another name";
-  for (std::size_t i = 0; i < written.size (); i++)
-    for (std::size_t k = i + 1; k < written.size (); k++)
-      if (written[i].parts && written[k].parts
-          && file_key (written[i].path) == file_key (written[k].path))
-        return written[i].what + " and " + written[k].what +
-            " would both be written to " + part_path (written[i].path, 1) +
-            ", ...";
   return "";
 }
 
@@ -2523,11 +2513,9 @@ plan_jobs (Options &o)
         conflict.c_str ());
     return EXIT_BAD_INPUT;
   }
-  /* The run's own files: they fail it as a whole. */
-  for (const std::string *path : {&o.csv}) {
-    if (path->empty () || *path == "-")
-      continue;
-    const std::string problem = write_problem (*path, o.force, false);
+  /* The run's own file: it fails the run as a whole. */
+  if (!o.csv.empty () && o.csv != "-") {
+    const std::string problem = write_problem (o.csv, o.force, false);
     if (!problem.empty ()) {
       std::fprintf (stderr, "stillframe: --csv %s\n", problem.c_str ());
       return EXIT_BAD_INPUT;
@@ -2558,7 +2546,7 @@ plan_jobs (Options &o)
       else if (!o.split)
         problem = write_problem (job->output, o.force, output_folder
             && !g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR));
-      else
+      else      /* the parts' folder; any part was checked above */
         problem = write_problem (part_path (job->output, 1), true,
             output_folder && !g_file_test (o.output.c_str (),
                 G_FILE_TEST_IS_DIR));

@@ -13,12 +13,11 @@ import shutil
 import signal
 import stat
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from cliutil import (AVPROBE, STILLFRAME, CliTestCase, Clips, load_json,
+from cliutil import (STILLFRAME, CliTestCase, Clips, load_json,
                      partial_files, probe, run)
 
 

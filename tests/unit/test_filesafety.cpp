@@ -94,6 +94,15 @@ TEST_F (FileSafety, PartNamesAreLiteral)
   EXPECT_EQ (part_index (at ("ev.mp4"), at ("ev-0002.mkv")), 0u);
   EXPECT_EQ (part_index (at ("ev.mp4"), at ("ev-x002.mp4")), 0u);
   EXPECT_EQ (part_index (at ("ev.mp4"), "/elsewhere/ev-0002.mp4"), 0u);
+  /* Families: a part's is its output's, wherever the path goes through. */
+  ASSERT_EQ (mkdir (at ("sub").c_str (), 0755), 0);
+  EXPECT_EQ (part_family (at ("sub/../ev-0007.mp4")),
+      parts_family (at ("ev.mp4")));
+  EXPECT_EQ (part_family (at ("a.b-0001.mp4")), parts_family (at ("a.b.mp4")));
+  EXPECT_EQ (part_family (at ("noext-0001")), parts_family (at ("noext")));
+  EXPECT_NE (part_family (at ("ev-0001.mkv")), parts_family (at ("ev.mp4")));
+  for (const char *name : {"ev.mp4", "ev-01.mp4", "-0001.mp4", "ev-x001.mp4"})
+    EXPECT_EQ (part_family (at (name)), "") << name;
 }
 
 TEST_F (FileSafety, ExistingPartsAreFoundInOrder)
