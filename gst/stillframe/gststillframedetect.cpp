@@ -313,13 +313,15 @@ frame_view (const GstVideoFrame * frame)
 static void
 attach_metas (GstBuffer * buffer, const stillframe::FrameAnalysis & result)
 {
-  GstStructure *s = stillframe_motion_meta_add (buffer);
-  gst_structure_set (s, "score", G_TYPE_DOUBLE, result.score,
-      "motion", G_TYPE_BOOLEAN, result.motion,
-      "x", G_TYPE_INT, result.box.x, "y", G_TYPE_INT, result.box.y,
-      "width", G_TYPE_INT, result.box.width,
-      "height", G_TYPE_INT, result.box.height,
-      "noise-level", G_TYPE_DOUBLE, result.noise_level, NULL);
+  stillframe::MotionMetaFields fields;
+  fields.score = result.score;
+  fields.motion = result.motion;
+  fields.x = result.box.x;
+  fields.y = result.box.y;
+  fields.width = result.box.width;
+  fields.height = result.box.height;
+  fields.noise_level = result.noise_level;
+  fields.write (stillframe_motion_meta_add (buffer));
 
   if (result.motion && !result.box.empty ()) {
     GstVideoRegionOfInterestMeta *roi =
@@ -337,18 +339,19 @@ post_motion_message (GstStillframeDetect * self, GstBuffer * buffer,
 {
   GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
   const GstClockTime pts = GST_BUFFER_PTS (buffer);
-  GstStructure *s = gst_structure_new ("stillframe-motion",
-      "motion", G_TYPE_BOOLEAN, result.motion,
-      "timestamp", G_TYPE_UINT64,
-      gst_segment_to_stream_time (segment, GST_FORMAT_TIME, pts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts),
-      "score", G_TYPE_DOUBLE, result.score,
-      "x", G_TYPE_INT, result.box.x, "y", G_TYPE_INT, result.box.y,
-      "width", G_TYPE_INT, result.box.width,
-      "height", G_TYPE_INT, result.box.height, NULL);
+  stillframe::MotionMessage message;
+  message.motion = result.motion;
+  message.timestamp = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+      pts);
+  message.running_time = gst_segment_to_running_time (segment,
+      GST_FORMAT_TIME, pts);
+  message.score = result.score;
+  message.x = result.box.x;
+  message.y = result.box.y;
+  message.width = result.box.width;
+  message.height = result.box.height;
   gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+      gst_message_new_element (GST_OBJECT (self), message.build ()));
 }
 
 /* A piece of a pooled buffer's memory, mapped for as long as the memory

@@ -38,9 +38,11 @@ transform_motion_meta (GstBuffer * dest, GstCustomMeta * meta,
   if (!GST_VIDEO_META_TRANSFORM_IS_SCALE (type))
     return TRUE;
 
+  using Fields = stillframe::MotionMetaFields;
   gint x = 0, y = 0, width = 0, height = 0;
-  if (!gst_structure_get (src, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y,
-          "width", G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL))
+  if (!gst_structure_get (src, Fields::kX, G_TYPE_INT, &x, Fields::kY,
+          G_TYPE_INT, &y, Fields::kWidth, G_TYPE_INT, &width,
+          Fields::kHeight, G_TYPE_INT, &height, NULL))
     return TRUE;
   GstVideoMetaTransform *scale = (GstVideoMetaTransform *) data;
   const double sx = (double) GST_VIDEO_INFO_WIDTH (scale->out_info)
@@ -51,8 +53,9 @@ transform_motion_meta (GstBuffer * dest, GstCustomMeta * meta,
   const gint y1 = (gint) std::lround ((y + height) * sy);
   x = (gint) std::lround (x * sx);
   y = (gint) std::lround (y * sy);
-  gst_structure_set (out, "x", G_TYPE_INT, x, "y", G_TYPE_INT, y,
-      "width", G_TYPE_INT, x1 - x, "height", G_TYPE_INT, y1 - y, NULL);
+  gst_structure_set (out, Fields::kX, G_TYPE_INT, x, Fields::kY, G_TYPE_INT,
+      y, Fields::kWidth, G_TYPE_INT, x1 - x, Fields::kHeight, G_TYPE_INT,
+      y1 - y, NULL);
   return TRUE;
 }
 
@@ -73,15 +76,4 @@ stillframe_motion_meta_add (GstBuffer * buffer)
   GstCustomMeta *meta =
       gst_buffer_add_custom_meta (buffer, STILLFRAME_MOTION_META_NAME);
   return meta ? gst_custom_meta_get_structure (meta) : NULL;
-}
-
-gboolean
-stillframe_motion_meta_get_motion (GstBuffer * buffer, gboolean * motion)
-{
-  GstCustomMeta *meta =
-      gst_buffer_get_custom_meta (buffer, STILLFRAME_MOTION_META_NAME);
-  if (meta == NULL)
-    return FALSE;
-  return gst_structure_get_boolean (gst_custom_meta_get_structure (meta),
-      "motion", motion);
 }

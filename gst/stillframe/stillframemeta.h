@@ -27,8 +27,144 @@ void stillframe_motion_meta_register (void);
 /* Returns the structure of a newly attached meta; buffer must be writable. */
 GstStructure *stillframe_motion_meta_add (GstBuffer * buffer);
 
-/* TRUE and sets *motion when the buffer carries the meta. */
-gboolean stillframe_motion_meta_get_motion (GstBuffer * buffer,
-    gboolean * motion);
-
 G_END_DECLS
+
+#ifdef __cplusplus
+/* The schema of what the elements tell applications: the meta above and
+ * the three element messages. Its one owner: the elements write, and the
+ * CLI and the tests read, through these helpers only (header-only, so that
+ * a program reads them without linking the plugin). Field names are the
+ * public API, documented in docs/stillframedetect.md and
+ * docs/stillframecut.md. */
+namespace stillframe {
+
+/* StillframeMotionMeta on every buffer stillframedetect analysed. */
+struct MotionMetaFields
+{
+  double score = 0;
+  bool motion = false;
+  int x = 0, y = 0, width = 0, height = 0;      /* the box; 0 when none */
+  double noise_level = 0;
+
+  static constexpr const char *kScore = "score", *kMotion = "motion",
+      *kX = "x", *kY = "y", *kWidth = "width", *kHeight = "height",
+      *kNoiseLevel = "noise-level";
+
+  void write (GstStructure * s) const
+  {
+    gst_structure_set (s, kScore, G_TYPE_DOUBLE, score, kMotion,
+        G_TYPE_BOOLEAN, (gboolean) motion, kX, G_TYPE_INT, x, kY, G_TYPE_INT,
+        y, kWidth, G_TYPE_INT, width, kHeight, G_TYPE_INT, height,
+        kNoiseLevel, G_TYPE_DOUBLE, noise_level, NULL);
+  }
+  /* Fields missing from `s` keep their values; false if `motion` is. */
+  bool read (const GstStructure * s)
+  {
+    gboolean moved = motion;
+    const bool found = gst_structure_get_boolean (s, kMotion, &moved);
+    motion = moved;
+    gst_structure_get_double (s, kScore, &score);
+    gst_structure_get_int (s, kX, &x);
+    gst_structure_get_int (s, kY, &y);
+    gst_structure_get_int (s, kWidth, &width);
+    gst_structure_get_int (s, kHeight, &height);
+    gst_structure_get_double (s, kNoiseLevel, &noise_level);
+    return found;
+  }
+  /* False when the buffer has no such meta (or it says nothing of motion). */
+  bool read (GstBuffer * buffer)
+  {
+    GstCustomMeta *meta =
+        gst_buffer_get_custom_meta (buffer, STILLFRAME_MOTION_META_NAME);
+    return meta && read (gst_custom_meta_get_structure (meta));
+  }
+};
+
+/* Element messages: each type builds its structure and parses one. */
+template < typename Fields > inline bool
+parse_element_message (GstMessage * message, Fields * fields)
+{
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ELEMENT)
+    return false;
+  const GstStructure *s = gst_message_get_structure (message);
+  return s && gst_structure_has_name (s, Fields::kName) && fields->read (s);
+}
+
+/* `stillframe-motion`, from stillframedetect when motion starts or stops. */
+struct MotionMessage
+{
+  static constexpr const char *kName = "stillframe-motion";
+  bool motion = false;
+  guint64 timestamp = 0, running_time = 0;      /* stream, running time */
+  double score = 0;
+  int x = 0, y = 0, width = 0, height = 0;
+
+  GstStructure *build () const
+  {
+    return gst_structure_new (kName, "motion", G_TYPE_BOOLEAN,
+        (gboolean) motion, "timestamp", G_TYPE_UINT64, timestamp,
+        "running-time", G_TYPE_UINT64, running_time, "score", G_TYPE_DOUBLE,
+        score, "x", G_TYPE_INT, x, "y", G_TYPE_INT, y, "width", G_TYPE_INT,
+        width, "height", G_TYPE_INT, height, NULL);
+  }
+  bool read (const GstStructure * s)
+  {
+    gboolean moved = FALSE;
+    const bool ok = gst_structure_get (s, "motion", G_TYPE_BOOLEAN, &moved,
+        "timestamp", G_TYPE_UINT64, &timestamp, "running-time", G_TYPE_UINT64,
+        &running_time, "score", G_TYPE_DOUBLE, &score, "x", G_TYPE_INT, &x,
+        "y", G_TYPE_INT, &y, "width", G_TYPE_INT, &width, "height",
+        G_TYPE_INT, &height, NULL);
+    motion = moved;
+    return ok;
+  }
+};
+
+/* `stillframe-cut`, from stillframecut for each dropped span (stream
+ * time). */
+struct CutSpanMessage
+{
+  static constexpr const char *kName = "stillframe-cut";
+  guint64 start = 0, stop = 0, frames = 0;
+
+  guint64 duration () const { return stop - start; }
+  GstStructure *build () const
+  {
+    return gst_structure_new (kName, "start", G_TYPE_UINT64, start, "stop",
+        G_TYPE_UINT64, stop, "duration", G_TYPE_UINT64, duration (),
+        "frames", G_TYPE_UINT64, frames, NULL);
+  }
+  bool read (const GstStructure * s)
+  {
+    guint64 length = 0;
+    return gst_structure_get (s, "start", G_TYPE_UINT64, &start, "stop",
+        G_TYPE_UINT64, &stop, "duration", G_TYPE_UINT64, &length, "frames",
+        G_TYPE_UINT64, &frames, NULL) && length == duration ();
+  }
+};
+
+/* `stillframe-cut-summary`, from stillframecut at the end of the stream. */
+struct CutSummaryMessage
+{
+  static constexpr const char *kName = "stillframe-cut-summary";
+  guint64 frames_in = 0, frames_out = 0, spans_dropped = 0;
+  guint64 duration_in = 0, duration_out = 0;    /* ns */
+
+  GstStructure *build () const
+  {
+    return gst_structure_new (kName, "frames-in", G_TYPE_UINT64, frames_in,
+        "frames-out", G_TYPE_UINT64, frames_out, "spans-dropped",
+        G_TYPE_UINT64, spans_dropped, "duration-in", G_TYPE_UINT64,
+        duration_in, "duration-out", G_TYPE_UINT64, duration_out, NULL);
+  }
+  bool read (const GstStructure * s)
+  {
+    return gst_structure_get (s, "frames-in", G_TYPE_UINT64, &frames_in,
+        "frames-out", G_TYPE_UINT64, &frames_out, "spans-dropped",
+        G_TYPE_UINT64, &spans_dropped, "duration-in", G_TYPE_UINT64,
+        &duration_in, "duration-out", G_TYPE_UINT64, &duration_out, NULL);
+  }
+};
+
+}  // namespace stillframe
+#endif

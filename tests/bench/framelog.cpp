@@ -5,6 +5,8 @@
  * "element.property=value" arguments. Used by the accuracy benchmark. */
 #include <gst/gst.h>
 
+#include "stillframemeta.h"
+
 #include <cstdio>
 #include <map>
 #include <string>
@@ -22,15 +24,11 @@ static GstPadProbeReturn
 on_detected (GstPad *, GstPadProbeInfo * info, gpointer)
 {
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  GstCustomMeta *meta =
-      gst_buffer_get_custom_meta (buffer, "StillframeMotionMeta");
-  if (meta) {
-    const GstStructure *s = gst_custom_meta_get_structure (meta);
+  stillframe::MotionMetaFields meta;
+  if (meta.read (buffer)) {
     FrameRecord &record = frames[GST_BUFFER_PTS (buffer)];
-    gboolean motion = FALSE;
-    gst_structure_get_double (s, "score", &record.score);
-    gst_structure_get_boolean (s, "motion", &motion);
-    record.motion = motion;
+    record.score = meta.score;
+    record.motion = meta.motion;
   }
   return GST_PAD_PROBE_OK;
 }

@@ -6,6 +6,7 @@
 #include <gst/video/video.h>
 
 #include "busutil.h"
+#include "stillframemeta.h"
 
 #include <string>
 #include <vector>
@@ -28,11 +29,12 @@ make_frame (int index, int motion /* 1, 0, or -1 for no meta */ )
   GST_BUFFER_DURATION (buffer) = pts_of (index + 1) - pts_of (index);
   if (motion >= 0) {
     GstCustomMeta *meta =
-        gst_buffer_add_custom_meta (buffer, "StillframeMotionMeta");
+        gst_buffer_add_custom_meta (buffer, STILLFRAME_MOTION_META_NAME);
     fail_unless (meta != NULL);
-    gst_structure_set (gst_custom_meta_get_structure (meta),
-        "motion", G_TYPE_BOOLEAN, motion, "score", G_TYPE_DOUBLE,
-        motion ? 0.1 : 0.0, NULL);
+    stillframe::MotionMetaFields fields;
+    fields.motion = motion;
+    fields.score = motion ? 0.1 : 0.0;
+    fields.write (gst_custom_meta_get_structure (meta));
   }
   return buffer;
 }
@@ -307,32 +309,26 @@ GST_START_TEST (test_cut_messages_and_summary)
   {pts_of (50), pts_of (110)}
   };
   for (auto & span:expected) {
-    GstMessage *msg = pop_element_message (bus, "stillframe-cut");
+    GstMessage *msg = pop_element_message (bus,
+        stillframe::CutSpanMessage::kName);
     fail_unless (msg != NULL);
-    guint64 start, stop, duration, frames;
-    fail_unless (gst_structure_get (gst_message_get_structure (msg),
-            "start", G_TYPE_UINT64, &start, "stop", G_TYPE_UINT64, &stop,
-            "duration", G_TYPE_UINT64, &duration, "frames", G_TYPE_UINT64,
-            &frames, NULL));
-    fail_unless_equals_uint64 (start, span[0]);
-    fail_unless_equals_uint64 (stop, span[1]);
-    fail_unless_equals_uint64 (duration, span[1] - span[0]);
+    stillframe::CutSpanMessage cut;
+    fail_unless (stillframe::parse_element_message (msg, &cut));
+    fail_unless_equals_uint64 (cut.start, span[0]);
+    fail_unless_equals_uint64 (cut.stop, span[1]);
+    fail_unless_equals_uint64 (cut.duration (), span[1] - span[0]);
     gst_message_unref (msg);
   }
-  GstMessage *msg = pop_element_message (bus, "stillframe-cut-summary");
+  GstMessage *msg = pop_element_message (bus,
+      stillframe::CutSummaryMessage::kName);
   fail_unless (msg != NULL);
-  guint64 frames_in, frames_out, spans, duration_in, duration_out;
-  fail_unless (gst_structure_get (gst_message_get_structure (msg),
-          "frames-in", G_TYPE_UINT64, &frames_in,
-          "frames-out", G_TYPE_UINT64, &frames_out,
-          "spans-dropped", G_TYPE_UINT64, &spans,
-          "duration-in", G_TYPE_UINT64, &duration_in,
-          "duration-out", G_TYPE_UINT64, &duration_out, NULL));
-  fail_unless_equals_uint64 (frames_in, 110);
-  fail_unless_equals_uint64 (frames_out, 10);
-  fail_unless_equals_uint64 (spans, 2);
-  fail_unless_equals_uint64 (duration_in, pts_of (110));
-  fail_unless_equals_uint64 (duration_out, pts_of (5) + pts_of (50) -
+  stillframe::CutSummaryMessage summary;
+  fail_unless (stillframe::parse_element_message (msg, &summary));
+  fail_unless_equals_uint64 (summary.frames_in, 110);
+  fail_unless_equals_uint64 (summary.frames_out, 10);
+  fail_unless_equals_uint64 (summary.spans_dropped, 2);
+  fail_unless_equals_uint64 (summary.duration_in, pts_of (110));
+  fail_unless_equals_uint64 (summary.duration_out, pts_of (5) + pts_of (50) -
       pts_of (45));
   gst_message_unref (msg);
   detach_bus (h, bus);
@@ -718,23 +714,20 @@ GST_START_TEST (test_a_hole_is_a_dropped_span)
   /* The camera sends nothing for 10 s, then moves again. */
   push_pattern (h, pattern ({{'M', 30}}), 330);
   gst_harness_push_event (h, gst_event_new_eos ());
-  GstMessage *msg = pop_element_message (bus, "stillframe-cut");
+  GstMessage *msg = pop_element_message (bus,
+      stillframe::CutSpanMessage::kName);
   fail_unless (msg != NULL, "no message for the hole");
-  guint64 start, stop, frames;
-  fail_unless (gst_structure_get (gst_message_get_structure (msg),
-          "start", G_TYPE_UINT64, &start, "stop", G_TYPE_UINT64, &stop,
-          "frames", G_TYPE_UINT64, &frames, NULL));
-  fail_unless_equals_uint64 (start, pts_of (30));
-  fail_unless_equals_uint64 (stop, pts_of (330));
-  fail_unless_equals_uint64 (frames, 0);
+  stillframe::CutSpanMessage hole;
+  fail_unless (stillframe::parse_element_message (msg, &hole));
+  fail_unless_equals_uint64 (hole.start, pts_of (30));
+  fail_unless_equals_uint64 (hole.stop, pts_of (330));
+  fail_unless_equals_uint64 (hole.frames, 0);
   gst_message_unref (msg);
-  msg = pop_element_message (bus, "stillframe-cut-summary");
-  guint64 duration_in, duration_out;
-  fail_unless (gst_structure_get (gst_message_get_structure (msg),
-          "duration-in", G_TYPE_UINT64, &duration_in,
-          "duration-out", G_TYPE_UINT64, &duration_out, NULL));
-  fail_unless_equals_uint64 (duration_in, pts_of (360));
-  fail_unless_equals_uint64 (duration_out, pts_of (60));
+  msg = pop_element_message (bus, stillframe::CutSummaryMessage::kName);
+  stillframe::CutSummaryMessage summary;
+  fail_unless (stillframe::parse_element_message (msg, &summary));
+  fail_unless_equals_uint64 (summary.duration_in, pts_of (360));
+  fail_unless_equals_uint64 (summary.duration_out, pts_of (60));
   gst_message_unref (msg);
   detach_bus (h, bus);
   gst_harness_teardown (h);
@@ -754,17 +747,17 @@ GST_START_TEST (test_durations_follow_timestamps_not_frame_counts)
     fail_unless_equals_int (gst_harness_push (h, frame), GST_FLOW_OK);
   }
   gst_harness_push_event (h, gst_event_new_eos ());
-  GstMessage *msg = pop_element_message (bus, "stillframe-cut-summary");
-  guint64 duration_in, duration_out, frames_out;
-  fail_unless (gst_structure_get (gst_message_get_structure (msg),
-          "duration-in", G_TYPE_UINT64, &duration_in,
-          "duration-out", G_TYPE_UINT64, &duration_out,
-          "frames-out", G_TYPE_UINT64, &frames_out, NULL));
-  fail_unless_equals_uint64 (frames_out, 40);
+  GstMessage *msg = pop_element_message (bus,
+      stillframe::CutSummaryMessage::kName);
+  stillframe::CutSummaryMessage summary;
+  fail_unless (stillframe::parse_element_message (msg, &summary));
+  fail_unless_equals_uint64 (summary.frames_out, 40);
   /* 5.9 s to the last frame's start, plus its own 1/30 s. */
-  fail_unless_equals_uint64 (duration_in, 5900 * MS + pts_of (60) - pts_of (59));
+  fail_unless_equals_uint64 (summary.duration_in, 5900 * MS + pts_of (60) -
+      pts_of (59));
   /* Frames 20-39 (2.0 s to 4.0 s) are cut. */
-  fail_unless_equals_uint64 (duration_out, duration_in - 2 * GST_SECOND);
+  fail_unless_equals_uint64 (summary.duration_out, summary.duration_in -
+      2 * GST_SECOND);
   gst_message_unref (msg);
   detach_bus (h, bus);
   gst_harness_teardown (h);

@@ -5,6 +5,10 @@
 #include <gst/video/video.h>
 
 #include "busutil.h"
+#include "stillframemeta.h"
+
+#define MOTION_MESSAGE stillframe::MotionMessage::kName
+
 
 #include <cstring>
 #include <initializer_list>
@@ -68,39 +72,35 @@ setup_detect (const gchar * format, GstVideoInfo * info)
   return h;
 }
 
-static const GstStructure *
+static stillframe::MotionMetaFields
 motion_meta (GstBuffer * buffer)
 {
-  GstCustomMeta *meta =
-      gst_buffer_get_custom_meta (buffer, "StillframeMotionMeta");
-  fail_unless (meta != NULL, "no StillframeMotionMeta on the buffer");
-  return gst_custom_meta_get_structure (meta);
+  stillframe::MotionMetaFields fields;
+  fields.score = -1;
+  fail_unless (fields.read (buffer), "no motion meta on the buffer");
+  return fields;
 }
 
 static gboolean
 meta_motion (GstBuffer * buffer)
 {
-  gboolean motion = FALSE;
-  fail_unless (gst_structure_get_boolean (motion_meta (buffer), "motion",
-          &motion));
-  return motion;
+  return motion_meta (buffer).motion;
 }
 
 static gdouble
 meta_score (GstBuffer * buffer)
 {
-  gdouble score = -1;
-  fail_unless (gst_structure_get_double (motion_meta (buffer), "score",
-          &score));
-  return score;
+  return motion_meta (buffer).score;
 }
 
 static void
 meta_box (GstBuffer * buffer, gint * x, gint * y, gint * w, gint * h)
 {
-  fail_unless (gst_structure_get (motion_meta (buffer), "x", G_TYPE_INT, x,
-          "y", G_TYPE_INT, y, "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
-          NULL));
+  const stillframe::MotionMetaFields fields = motion_meta (buffer);
+  *x = fields.x;
+  *y = fields.y;
+  *w = fields.width;
+  *h = fields.height;
 }
 
 GST_START_TEST (test_every_format)
@@ -189,8 +189,8 @@ GST_START_TEST (test_never_copies_or_writes)
     gst_buffer_unmap (out, &after);
     gst_buffer_unmap (in, &before);
     /* The caller's buffer did not get our meta: only the output did. */
-    fail_unless (gst_buffer_get_custom_meta (in, "StillframeMotionMeta") ==
-        NULL);
+    fail_unless (gst_buffer_get_custom_meta (in,
+            STILLFRAME_MOTION_META_NAME) == NULL);
     motion_meta (out);
     g_free (copy);
     gst_buffer_unref (out);
@@ -324,37 +324,31 @@ GST_START_TEST (test_messages_on_start_and_stop)
   for (; i < 5; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             make_frame (&info, 0, 0, 0, i)));
-  fail_unless (pop_element_message (bus, "stillframe-motion") == NULL);
+  fail_unless (pop_element_message (bus, MOTION_MESSAGE) == NULL);
 
   for (; i < 10; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             make_frame (&info, 10 + 8 * i, 40, 20, i)));
-  GstMessage *msg = pop_element_message (bus, "stillframe-motion");
+  GstMessage *msg = pop_element_message (bus, MOTION_MESSAGE);
   fail_unless (msg != NULL);
-  const GstStructure *s = gst_message_get_structure (msg);
-  gboolean motion;
-  guint64 timestamp, running_time;
-  gdouble score;
-  fail_unless (gst_structure_get (s, "motion", G_TYPE_BOOLEAN, &motion,
-          "timestamp", G_TYPE_UINT64, &timestamp, "running-time",
-          G_TYPE_UINT64, &running_time, "score", G_TYPE_DOUBLE, &score, NULL));
-  fail_unless (motion);
-  fail_unless_equals_uint64 (timestamp, gst_util_uint64_scale (5, GST_SECOND,
-          30));
-  fail_unless_equals_uint64 (running_time, timestamp);
-  fail_unless (score > 0);
+  stillframe::MotionMessage change;
+  fail_unless (stillframe::parse_element_message (msg, &change));
+  fail_unless (change.motion);
+  fail_unless_equals_uint64 (change.timestamp, gst_util_uint64_scale (5,
+          GST_SECOND, 30));
+  fail_unless_equals_uint64 (change.running_time, change.timestamp);
+  fail_unless (change.score > 0);
   gst_message_unref (msg);
   /* One message per change, not per frame. */
-  fail_unless (pop_element_message (bus, "stillframe-motion") == NULL);
+  fail_unless (pop_element_message (bus, MOTION_MESSAGE) == NULL);
 
   for (; i < 15; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             make_frame (&info, 0, 0, 0, i)));
-  msg = pop_element_message (bus, "stillframe-motion");
+  msg = pop_element_message (bus, MOTION_MESSAGE);
   fail_unless (msg != NULL);
-  fail_unless (gst_structure_get_boolean (gst_message_get_structure (msg),
-          "motion", &motion));
-  fail_if (motion);
+  fail_unless (stillframe::parse_element_message (msg, &change));
+  fail_if (change.motion);
   gst_message_unref (msg);
 
   /* post-messages=false silences them. */
@@ -362,7 +356,7 @@ GST_START_TEST (test_messages_on_start_and_stop)
   for (; i < 20; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h,
             make_frame (&info, 10 + 8 * (i - 15), 40, 20, i)));
-  fail_unless (pop_element_message (bus, "stillframe-motion") == NULL);
+  fail_unless (pop_element_message (bus, MOTION_MESSAGE) == NULL);
 
   detach_bus (h, bus);
   gst_harness_teardown (h);
@@ -519,6 +513,42 @@ GST_START_TEST (test_properties)
 
 GST_END_TEST;
 
+/* The names applications type (docs/stillframedetect.md, the Python
+ * example): the one place they are spelled out rather than read through
+ * stillframemeta.h, so that a rename there fails here. */
+GST_START_TEST (test_meta_and_message_names_as_documented)
+{
+  GstVideoInfo info;
+  GstHarness *h = setup_detect ("I420", &info);
+  GstBus *bus = attach_bus (h);
+  gst_buffer_unref (gst_harness_push_and_pull (h,
+          make_frame (&info, 0, 0, 0, 0)));
+  GstBuffer *out = gst_harness_push_and_pull (h,
+      make_frame (&info, 10, 40, 20, 1));
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (out,
+      "StillframeMotionMeta");
+  fail_unless (meta != NULL);
+  const GstStructure *fields = gst_custom_meta_get_structure (meta);
+  gboolean motion = FALSE;
+  gdouble score = 0, noise = -1;
+  gint x, y, width, height;
+  fail_unless (gst_structure_get (fields, "motion", G_TYPE_BOOLEAN, &motion,
+          "score", G_TYPE_DOUBLE, &score, "noise-level", G_TYPE_DOUBLE,
+          &noise, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y, "width",
+          G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL));
+  fail_unless (motion && score > 0 && noise >= 0 && width > 0 && height > 0);
+  GstMessage *msg = pop_element_message (bus, "stillframe-motion");
+  fail_unless (msg != NULL);
+  fail_unless (gst_structure_has_field_typed (gst_message_get_structure
+          (msg), "running-time", G_TYPE_UINT64));
+  gst_message_unref (msg);
+  gst_buffer_unref (out);
+  detach_bus (h, bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 stillframedetect_suite (void)
 {
@@ -531,6 +561,7 @@ stillframedetect_suite (void)
   tcase_add_test (tc, test_gives_pooled_frames_back_whole);
   tcase_add_test (tc, test_honours_strides);
   tcase_add_test (tc, test_messages_on_start_and_stop);
+  tcase_add_test (tc, test_meta_and_message_names_as_documented);
   tcase_add_test (tc, test_regions);
   tcase_add_test (tc, test_bad_regions_are_an_error);
   tcase_add_test (tc, test_unsupported_format_is_named);

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cut's decisions: which frames of a video are kept, given each one's
+ * running time and whether it moved. No GLib or GStreamer types, so that
+ * it is tested on plain sequences (tests/unit/test_cutdecider.cpp).
+ *
+ * A static span shorter than min_static is kept whole (the motion runs on
+ * either side are one event); of a longer one, post_roll after the motion
+ * before it and pre_roll before the motion after it are kept and the rest
+ * is dropped. Static video before the first motion counts as a long span.
+ * A frame's fate may wait for later frames, up to hold_time (); the frames
+ * waiting are decided oldest first, so the caller keeps them in a queue
+ * and applies each CutRelease to its front. Windows are judged to half a
+ * frame, so that millisecond-rounded timestamps (Matroska) do not make a
+ * frame miss one by a hair. */
+#pragma once
+
+#include "cuttime.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+
+namespace stillframe {
+
+struct CutSettings {
+  Time min_static = 3 * kSecond;
+  Time pre_roll = 1 * kSecond;
+  Time post_roll = 1 * kSecond;
+
+  /* The longest a frame can wait for its fate: a leading static span is
+   * judged only once it reaches min_static, and a dropped span's last
+   * pre-roll worth of frames waits for motion. */
+  Time hold_time () const { return std::max (min_static, pre_roll); }
+};
+
+/* What one call decided, for the oldest undecided frames in order (the
+ * frame just added is the newest): the first `dropped` are dropped, then
+ * `kept` are kept. */
+struct CutRelease {
+  std::size_t dropped = 0, kept = 0;
+
+  std::size_t decided () const { return dropped + kept; }
+};
+
+class CutDecider {
+public:
+  void set_settings (const CutSettings &settings) { settings_ = settings; }
+  const CutSettings &settings () const { return settings_; }
+
+  /* A frame starting at `start` starts before the last one ended: a
+   * timeline that goes back (a restart, a corrupt file). */
+  bool goes_back (Time start, Time duration) const;
+  /* A frame starting at `start` leaves a hole of at least min_static after
+   * the last one (a camera that stopped sending). */
+  bool leaves_hole (Time start, Time duration) const;
+
+  /* Decides what it can once a frame is added; `start` kNoTime (a frame
+   * that cannot be timed) counts as motion, `duration` may be kNoTime. */
+  CutRelease add_frame (Time start, Time duration, bool motion);
+  /* The end of a stream or segment: no motion follows, so every frame
+   * waiting (all past the post-roll) is dropped; the next frame starts a
+   * new stretch, as at the start. */
+  CutRelease drain ();
+  /* Forgets everything (a flush). */
+  void reset ()
+  {
+    const CutSettings settings = settings_;
+    *this = CutDecider ();
+    settings_ = settings;
+  }
+
+  std::size_t undecided () const { return waiting_.size (); }
+  /* All running time before this is decided: the oldest waiting frame's
+   * start, or the end of the last frame. */
+  Time decided_until () const
+  {
+    return waiting_.empty () ? last_end_ : waiting_.front ().start;
+  }
+  /* The first frame's start and the last one's end (kNoTime before any). */
+  Time first_start () const { return first_start_; }
+  Time last_end () const { return last_end_; }
+
+  static Time half_frame (Time duration)
+  {
+    return is_time (duration) ? duration / 2 : 0;
+  }
+
+private:
+  struct Waiting {
+    Time start, duration;
+  };
+
+  CutSettings settings_;
+  std::deque<Waiting> waiting_;
+  Time first_start_ = kNoTime, last_end_ = kNoTime;
+  Time last_motion_end_ = kNoTime, static_start_ = kNoTime;
+  /* The static span being received will be cut (less its rolls): it
+   * reached min_static, or no motion came before it. */
+  bool span_will_be_cut_ = true;
+};
+
+}  // namespace stillframe
