@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a job reports, on plain data: events grouped as the cut groups
+ * motion, kept ranges, and the report, CSV and table written from them. */
+#include "report.h"
+
+#include <gtest/gtest.h>
+
+using namespace stillframe::cli;
+
+namespace {
+
+constexpr std::uint64_t kS = 1000000000;
+constexpr std::uint64_t kFrame = kS / 10;
+
+/* Feeds frames at 10 fps from `origin`, 'M' motion, '.' static; the box
+ * moves right by 10 px each frame. */
+EventGrouper
+grouped (const std::string &pattern, std::uint64_t min_static,
+    std::uint64_t origin = 0)
+{
+  EventGrouper grouper (min_static);
+  for (std::size_t i = 0; i < pattern.size (); i++) {
+    const std::uint64_t start = origin + i * kFrame;
+    grouper.add_frame (start, start + kFrame, origin, pattern[i] == 'M',
+        0.01 * (double) i, 10 * (int) i, 5, 20, 30);
+  }
+  return grouper;
+}
+
+}  // namespace
+
+TEST (EventGrouper, MotionCloserThanMinStaticIsOneEvent)
+{
+  /* A 1 s pause at min-static 2 s: one event; a 3 s one: two. */
+  EXPECT_EQ (grouped ("MM" + std::string (10, '.') + "MM", 2 * kS)
+      .events ().size (), 1u);
+  const std::vector<Event> two = grouped ("MM" + std::string (30, '.') +
+      "MM", 2 * kS).events ();
+  ASSERT_EQ (two.size (), 2u);
+  EXPECT_DOUBLE_EQ (two[0].start, 0.0);
+  EXPECT_DOUBLE_EQ (two[0].end, 0.2);
+  EXPECT_DOUBLE_EQ (two[1].start, 3.2);
+  EXPECT_DOUBLE_EQ (two[1].end, 3.4);
+}
+
+TEST (EventGrouper, PeakAndBoxCoverTheEvent)
+{
+  const std::vector<Event> events = grouped ("..MMM..", kS).events ();
+  ASSERT_EQ (events.size (), 1u);
+  EXPECT_DOUBLE_EQ (events[0].peak, 0.04);
+  EXPECT_EQ (events[0].x0, 20);
+  EXPECT_EQ (events[0].x1, 40 + 20);
+  EXPECT_EQ (events[0].y0, 5);
+  EXPECT_EQ (events[0].y1, 35);
+}
+
+TEST (EventGrouper, TimesCountFromTheFirstFrame)
+{
+  const std::vector<Event> events = grouped ("..M", kS, 3600 * kS)
+      .events ();
+  ASSERT_EQ (events.size (), 1u);
+  EXPECT_DOUBLE_EQ (events[0].start, 0.2);
+  EXPECT_DOUBLE_EQ (events[0].end, 0.3);
+}
+
+TEST (EventGrouper, EmptyBoxesDoNotWidenTheEvent)
+{
+  EventGrouper grouper (kS);
+  grouper.add_frame (0, kFrame, 0, true, 0.5, 10, 10, 5, 5);
+  grouper.add_frame (kFrame, 2 * kFrame, 0, true, 0.5, 0, 0, 0, 0);
+  ASSERT_EQ (grouper.events ().size (), 1u);
+  EXPECT_EQ (grouper.events ()[0].x0, 10);
+  EXPECT_EQ (grouper.events ()[0].x1, 15);
+}
+
+TEST (KeptRanges, TidiedClippedAndMerged)
+{
+  EXPECT_TRUE (tidy_ranges ({}, 10).empty ());
+  const std::vector<Range> tidy = tidy_ranges ({{-1, 2}, {2, 3}, {5, 5},
+          {8, 12}}, 10);
+  ASSERT_EQ (tidy.size (), 2u);
+  EXPECT_DOUBLE_EQ (tidy[0].start, 0);
+  EXPECT_DOUBLE_EQ (tidy[0].end, 3);
+  EXPECT_DOUBLE_EQ (tidy[1].start, 8);
+  EXPECT_DOUBLE_EQ (tidy[1].end, 10);
+}
+
+TEST (KeptRanges, BetweenDroppedSpans)
+{
+  /* The input starts at stream time 100 s and lasts 20 s. */
+  const std::vector<Range> kept = kept_between ({{100, 103}, {110, 115}},
+      100, 20);
+  ASSERT_EQ (kept.size (), 2u);
+  EXPECT_DOUBLE_EQ (kept[0].start, 3);
+  EXPECT_DOUBLE_EQ (kept[0].end, 10);
+  EXPECT_DOUBLE_EQ (kept[1].start, 15);
+  EXPECT_DOUBLE_EQ (kept[1].end, 20);
+  /* Nothing dropped: all of it. */
+  EXPECT_EQ (kept_between ({}, 100, 20).size (), 1u);
+}
+
+TEST (KeptRanges, CopiedGops)
+{
+  const std::vector<Range> kept = kept_gops ({{12, 14}, {14, 16}, {20, 30}},
+      10, 15);
+  ASSERT_EQ (kept.size (), 2u);
+  EXPECT_DOUBLE_EQ (kept[0].start, 2);
+  EXPECT_DOUBLE_EQ (kept[0].end, 6);
+  EXPECT_DOUBLE_EQ (kept[1].end, 15);
+}
+
+TEST (Report, JsonForAScan)
+{
+  ReportData r;
+  r.input = "cam \"1\".mp4";
+  r.duration_in = 10;
+  r.duration_out = 4.5;
+  r.frames_in = 300;
+  r.frames_out = 135;
+  r.kept = {{1, 5.5}};
+  Event e;
+  e.start = 2, e.end = 4.5, e.peak = 0.25, e.x0 = 1, e.y0 = 2, e.x1 = 11,
+      e.y1 = 22;
+  r.events = {e};
+  r.settings = {{"threshold", "0.1"}, {"min-static-duration", "5000000000"}};
+  r.notes = {"a\nnote"};
+  EXPECT_EQ (report_json (r),
+      "{\n  \"version\": 1,\n  \"input\": \"cam \\\"1\\\".mp4\",\n"
+      "  \"output_video_path\": null,\n  \"duration_in\": 10.000000,\n"
+      "  \"duration_out\": 4.500000,\n  \"frames_in\": 300,\n"
+      "  \"frames_out\": 135,\n  \"kept\": [[1.000000, 5.500000]],\n"
+      "  \"events\": [\n    {\"start\": 2.000000, \"end\": 4.500000, "
+      "\"peak_score\": 0.250000, \"box\": {\"x\": 1, \"y\": 2, \"width\": 10, "
+      "\"height\": 20}}\n  ],\n  \"settings\": {\"threshold\": \"0.1\", "
+      "\"min-static-duration\": \"5000000000\"},\n  \"interrupted\": false,\n"
+      "  \"damaged_input\": false,\n  \"nothing_kept\": false,\n"
+      "  \"notes\": [\"a\\nnote\"],\n  \"error\": null\n}\n");
+}
+
+TEST (Report, JsonForASplitTrim)
+{
+  ReportData r;
+  r.input = "in.mp4";
+  r.trim = r.split = true;
+  r.output = "out.mp4";
+  r.files = {"out-0001.mp4", "out-0002.mp4"};
+  r.error = "boom";
+  const std::string json = report_json (r);
+  EXPECT_NE (json.find ("\"output_video_path\": \"out.mp4\""),
+      std::string::npos);
+  EXPECT_NE (json.find ("\"output_files\": [\"out-0001.mp4\", "
+          "\"out-0002.mp4\"]"), std::string::npos);
+  EXPECT_NE (json.find ("\"events\": [],"), std::string::npos);
+  EXPECT_NE (json.find ("\"error\": \"boom\""), std::string::npos);
+  /* A trim that wrote nothing names no output. */
+  r.files.clear ();
+  EXPECT_NE (report_json (r).find ("\"output_video_path\": null"),
+      std::string::npos);
+}
+
+TEST (Report, OneLineForJsonLines)
+{
+  ReportData r;
+  r.input = "two\nlines.mp4";
+  r.notes = {"x", "y"};
+  const std::string line = one_line (report_json (r));
+  EXPECT_EQ (line.find ('\n'), line.size () - 1);
+  EXPECT_NE (line.find ("\"two\\nlines.mp4\""), std::string::npos);
+  EXPECT_NE (line.find ("{\"version\": 1, \"input\""), std::string::npos);
+}
+
+TEST (Report, CsvRowsAndTable)
+{
+  Event e;
+  e.start = 1.5, e.end = 2.25, e.peak = 0.125, e.x1 = 4, e.y1 = 3;
+  EXPECT_EQ (csv_rows ("a,b.mp4", {e, e}),
+      "\"a,b.mp4\",1,1.500000,2.250000,0.750000,0.125000,0,0,4,3\n"
+      "\"a,b.mp4\",2,1.500000,2.250000,0.750000,0.125000,0,0,4,3\n");
+  EXPECT_EQ (std::string (kCsvHeader),
+      "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n");
+  EXPECT_EQ (event_table ("a.mp4", {e}),
+      "a.mp4\n| event | start | end | duration | peak score |\n"
+      "|---|---|---|---|---|\n"
+      "| 1 | 0:00:01.500 | 0:00:02.250 | 0.75 s | 0.1250 |\n");
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* One input's job: what was planned for it, its pipeline, and what is
+ * learned while it runs, each part with its owner.
+ *
+ * Threads: the main loop owns a job; the pipeline's streaming threads hand
+ * it what they learn as JobMessages on the job's bus (in order with the
+ * pipeline's own messages), except for what changes every frame (Analysis)
+ * and --split's parts, which are under Job::lock. */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "filesafety.h"
+#include "options.h"
+#include "report.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace stillframe::cli {
+
+/* An input as the run reads it. */
+struct Input {
+  enum class Kind { File, Pipe, Stdin };
+  std::string name;             /* as given or found: messages, reports */
+  Kind kind = Kind::File;
+  std::string path;             /* the file or FIFO; empty for stdin */
+};
+
+/* A fact a streaming thread hands to the main thread: an application
+ * message on the job's bus. The one owner of its structure. */
+struct JobMessage {
+  enum class Kind {
+    Note,               /* text: for the report's notes */
+    Failure,            /* text: the job's error, said before the bus error
+                         * that stops the pipeline */
+    VideoLinked,        /* the video stream is decoded into the cut */
+    Rotation,           /* value: --copy's input rotation, clockwise */
+  };
+  Kind kind = Kind::Note;
+  std::string text;
+  int value = 0;
+
+  static void post (GstElement *pipeline, Kind kind,
+      const std::string &text = "", int value = 0);
+  /* False for any other message. */
+  bool parse (GstMessage *message);
+};
+
+/* What the detect probe learns from each analysed frame: written on its
+ * streaming thread, read by the main thread, both under Job::lock. */
+struct Analysis {
+  explicit Analysis (GstClockTime min_static) : events (min_static) {}
+
+  guint64 frames_seen = 0;
+  /* The first frame's stream and running time: the report's time 0. */
+  GstClockTime origin_stream = GST_CLOCK_TIME_NONE;
+  GstClockTime origin_running = GST_CLOCK_TIME_NONE;
+  GstClockTime last_position = GST_CLOCK_TIME_NONE;     /* stream time */
+  GstClockTime last_end = 0;                            /* stream time */
+  EventGrouper events;
+
+  /* How far the input was read, from its first frame. */
+  GstClockTime read_until () const
+  {
+    return last_end - std::min (last_end, origin_stream);
+  }
+};
+
+struct CopyGate;
+struct PatchedReader;
+
+struct Job {
+  Job ();
+  ~Job ();
+  Job (const Job &) = delete;
+  Job &operator= (const Job &) = delete;
+
+  /* Planned before it starts; read-only after. */
+  const Options *options = nullptr;
+  std::size_t index = 0;        /* in input order */
+  Input input;
+  std::string output;           /* trim's video (with --split: the base) */
+  std::string report_path;      /* "" none, "-" standard output */
+
+  /* The main thread's. */
+  GstElement *pipeline = nullptr;
+  GstElement *cut = nullptr, *mux = nullptr;
+  guint bus_watch = 0, finish_timer = 0;
+  int input_fd = -1;                    /* a FIFO we opened */
+  /* The output being written, hidden until complete (not with --split). */
+  std::unique_ptr<PendingFile> partial;
+  bool finished = false, interrupted = false;
+  int status = EXIT_DONE;
+  std::string error;                    /* the first one is reported */
+  std::vector<std::string> notes;
+  /* Part of the input was missing or unreadable; what was read is kept. */
+  bool damaged = false;
+  bool nothing_kept = false;
+  bool has_video = false;               /* JobMessage::VideoLinked */
+  int copied_rotation = 0;              /* JobMessage::Rotation */
+  GstClockTime declared_duration = GST_CLOCK_TIME_NONE;
+  guint warnings = 0;
+  /* Dropped spans from the cut's messages, in stream time. */
+  std::vector<Range> dropped;
+  guint64 frames_in = 0, frames_out = 0;
+  GstClockTime duration_in = 0, duration_out = 0;
+  std::vector<std::string> files;       /* written, in order */
+  gint64 started_us = 0;
+  gint64 last_progress_us = 0;
+  /* The stall watchdog: frames_seen when it last changed, and when. */
+  guint64 watched_frames = 0;
+  gint64 watched_since_us = 0;
+
+  /* The pipeline's pad-added callbacks' (any streaming thread): the first
+   * stream of each kind is the one used. */
+  std::atomic<bool> video_claimed {false}, audio_claimed {false};
+  /* The appsrc's streaming thread's, after setup (pipeline.cpp). */
+  std::unique_ptr<PatchedReader> reader;
+  /* --copy's; its own lock (copymode.h). */
+  std::unique_ptr<CopyGate> gate;
+  /* The detect probe's streaming thread only. */
+  GstSegment segment;
+
+  /* Written by streaming threads, read by the main thread: lock. */
+  GMutex lock;
+  Analysis analysis;
+  std::vector<PendingFile> parts;       /* --split's, hidden until the end */
+
+  /* The main thread's own record of a failure, a note. */
+  void fail (const std::string &message);
+  void note (const std::string &message) { notes.push_back (message); }
+  /* A copy of the analysis so far, taken under the lock. */
+  Analysis analysis_now ();
+
+  /* Gives the finished files their names (replacing older ones only with
+   * --force, and then also the parts of an earlier --split run beyond this
+   * run's); returns an error message or "". */
+  std::string commit_output ();
+  /* Removes whatever was written for this job: only its hidden files. */
+  void discard_output ();
+};
+
+/* From a streaming thread: the job fails with `message`, and the pipeline
+ * stops with it. */
+void fail_from_streaming (Job *job, const std::string &message);
+
+}  // namespace stillframe::cli

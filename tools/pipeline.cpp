@@ -1,0 +1,799 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "pipeline.h"
+
+#include "autoplug.h"
+#include "copymode.h"
+#include "plan.h"
+#include "stillframemeta.h"
+#include "textformat.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/audio/audio.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <stdexcept>
+
+namespace stillframe::cli {
+
+namespace {
+
+/* AAC encoders start with 1024 samples of priming that GStreamer 1.22's
+ * muxers do not signal: players would sound that late. */
+constexpr guint kAacPriming = 1024;
+
+GQuark
+reads_input_quark ()
+{
+  static const GQuark quark = g_quark_from_static_string
+      ("stillframe-reads-input");
+  return quark;
+}
+
+void
+mark_reads_input (GstElement *element)
+{
+  g_object_set_qdata (G_OBJECT (element), reads_input_quark (),
+      GINT_TO_POINTER (1));
+}
+
+}  // namespace
+
+void
+link_or_throw (GstElement *a, GstElement *b)
+{
+  if (!gst_element_link (a, b))
+    throw std::runtime_error (std::string ("cannot link ") +
+        GST_ELEMENT_NAME (a) + " to " + GST_ELEMENT_NAME (b));
+}
+
+GstElement *
+add_chain (GstBin *bin, std::initializer_list<GstElement *> elements)
+{
+  GstElement *previous = nullptr;
+  for (GstElement *e : elements) {
+    gst_bin_add (bin, e);
+    if (previous)
+      link_or_throw (previous, e);
+    previous = e;
+  }
+  return *elements.begin ();
+}
+
+GstElement *
+make (const char *factory, const char *name)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+  if (!e)
+    throw std::runtime_error (std::string ("GStreamer element '") + factory +
+        "' is missing");
+  return e;
+}
+
+namespace {
+
+void
+set_from_string (GstElement *element, const std::string &name,
+    const std::string &value)
+{
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (element), name.c_str ());
+  if (!spec)
+    throw std::invalid_argument ("unknown property " + name);
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, spec->value_type);
+  if (!gst_value_deserialize (&v, value.c_str ())) {
+    g_value_unset (&v);
+    throw std::invalid_argument ("bad value '" + value + "' for " + name);
+  }
+  g_object_set_property (G_OBJECT (element), name.c_str (), &v);
+  g_value_unset (&v);
+}
+
+/* With --split, each kept span (it starts with a DISCONT frame, which the
+ * encoder makes a keyframe) goes to a new file. */
+GstPadProbeReturn
+on_kept_for_split (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DISCONT)
+      && GST_BUFFER_PTS (buffer) > 0)
+    g_signal_emit_by_name (job->mux, "split-at-running-time",
+        GST_BUFFER_PTS (buffer));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Each --split part is written under a hidden name beside its own, and
+ * named only when the run succeeds (finish_job). */
+gchar *
+on_split_part_location (GstElement *, guint fragment, gpointer data)
+{
+  Job *job = (Job *) data;
+  try {
+    PendingFile part (part_path (job->output, fragment + 1));
+    gchar *location = g_strdup (part.path ().c_str ());
+    g_mutex_lock (&job->lock);
+    job->parts.push_back (std::move (part));
+    g_mutex_unlock (&job->lock);
+    return location;
+  } catch (const std::runtime_error &e) {
+    fail_from_streaming (job, e.what ());
+    return NULL;
+  }
+}
+
+/* Reads each analysed frame's meta: progress, the report's time 0, events
+ * with their peak score and box, all in the input's stream time. */
+GstPadProbeReturn
+on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+      gst_event_copy_segment (event, &job->segment);
+    return GST_PAD_PROBE_OK;
+  }
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  stillframe::MotionMetaFields meta;
+  const bool analysed = meta.read (buffer);
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  const GstClockTime stream = gst_segment_to_stream_time (&job->segment,
+      GST_FORMAT_TIME, pts);
+  const GstClockTime running = gst_segment_to_running_time (&job->segment,
+      GST_FORMAT_TIME, pts);
+  const GstClockTime end = stream + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
+      GST_BUFFER_DURATION (buffer) : 0);
+  g_mutex_lock (&job->lock);
+  Analysis &a = job->analysis;
+  a.frames_seen++;
+  if (GST_CLOCK_TIME_IS_VALID (stream)) {
+    if (!GST_CLOCK_TIME_IS_VALID (a.origin_stream)) {
+      a.origin_stream = stream;
+      a.origin_running = running;
+    }
+    a.last_position = stream;
+    a.last_end = std::max (a.last_end, end);
+    if (analysed)
+      a.events.add_frame (stream, end, a.origin_stream, meta.motion,
+          meta.score, meta.x, meta.y, meta.width, meta.height);
+  }
+  g_mutex_unlock (&job->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* When no decoded picture is written (scan, --copy), the cut only decides:
+ * it gets an empty buffer with the frame's timestamps, flags and motion
+ * meta, and the picture goes back to the decoder at once instead of being
+ * held for up to the hold time (1 GB of 4K frames at the defaults). */
+GstPadProbeReturn
+replace_with_stub (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstBuffer *frame = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstBuffer *stub = gst_buffer_new ();
+  gst_buffer_copy_into (stub, frame, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_unref (frame);
+  GST_PAD_PROBE_INFO_DATA (info) = stub;
+  return GST_PAD_PROBE_OK;
+}
+
+/* Advances raw audio by the encoder's priming (dropping as much at the
+ * start) so that decoded audio lines up with the picture. */
+struct PrimingCompensation {
+  guint64 to_drop;
+  GstClockTime shift;
+};
+
+GstPadProbeReturn
+on_audio_for_encoder (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  PrimingCompensation *p = (PrimingCompensation *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstAudioInfo ainfo;
+  const bool ok = caps && gst_audio_info_from_caps (&ainfo, caps);
+  if (caps)
+    gst_caps_unref (caps);
+  if (!ok)
+    return GST_PAD_PROBE_OK;
+  if (p->shift == GST_CLOCK_TIME_NONE)
+    p->shift = gst_util_uint64_scale_int (p->to_drop, GST_SECOND, ainfo.rate);
+  const guint64 samples = gst_buffer_get_size (buffer) / ainfo.bpf;
+  if (p->to_drop >= samples) {
+    p->to_drop -= samples;
+    return GST_PAD_PROBE_DROP;
+  }
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  if (p->to_drop > 0) {
+    /* Truncating from the front leaves no timestamp: it is set below. */
+    if (GST_CLOCK_TIME_IS_VALID (pts))
+      pts += gst_util_uint64_scale_int (p->to_drop, GST_SECOND, ainfo.rate);
+    buffer = gst_audio_buffer_truncate (buffer, ainfo.bpf, p->to_drop,
+        samples - p->to_drop);
+    p->to_drop = 0;
+  }
+  buffer = gst_buffer_make_writable (buffer);
+  if (GST_CLOCK_TIME_IS_VALID (pts))
+    GST_BUFFER_PTS (buffer) = pts > p->shift ? pts - p->shift : 0;
+  GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  return GST_PAD_PROBE_OK;
+}
+
+/* The cut's gap that lets a sink preroll before any decision: the encoder
+ * would keep it until its next frame, and hand it to a muxer that may have
+ * no frame at all (splitmuxsink then waits forever). This pipeline's sink
+ * prerolls on the muxer's own output. */
+GstPadProbeReturn
+drop_preroll_gap (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstClockTime timestamp, duration = GST_CLOCK_TIME_NONE;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
+    gst_event_parse_gap (event, &timestamp, &duration);
+  return duration == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* The caps of H.264 a muxer's video pads take. */
+GstCaps *
+muxer_video_caps (const char *muxer)
+{
+  GstElementFactory *factory = gst_element_factory_find (muxer);
+  GstCaps *caps = NULL;
+  for (const GList *l = factory ?
+      gst_element_factory_get_static_pad_templates (factory) : NULL; l;
+      l = l->next) {
+    GstStaticPadTemplate *templ = (GstStaticPadTemplate *) l->data;
+    if (templ->direction == GST_PAD_SINK
+        && g_str_has_prefix (templ->name_template, "video")) {
+      caps = gst_static_caps_get (&templ->static_caps);
+      break;
+    }
+  }
+  if (factory)
+    gst_object_unref (factory);
+  return caps;
+}
+
+/* Frames the container cannot hold (MP4 and MOV need 16x16 at least) are
+ * named as soon as they are decoded, instead of ending in "not negotiated".
+ * The limits are the same for both sides, so turning does not change it. */
+GstPadProbeReturn
+check_size_for_container (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  Job *job = (Job *) data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  int width = 0, height = 0;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (!gst_structure_get_int (s, "width", &width)
+      || !gst_structure_get_int (s, "height", &height))
+    return GST_PAD_PROBE_OK;
+  const char *muxer = muxer_for (job->output);
+  GstCaps *taken = muxer_video_caps (muxer);
+  GstCaps *h264 = gst_caps_new_simple ("video/x-h264", "stream-format",
+      G_TYPE_STRING, "avc", "alignment", G_TYPE_STRING, "au", "width",
+      G_TYPE_INT, width, "height", G_TYPE_INT, height, NULL);
+  const bool fits = !taken || gst_caps_can_intersect (taken, h264);
+  int min_width = 1, min_height = 1;
+  for (guint i = 0; taken && i < gst_caps_get_size (taken); i++) {
+    const GstStructure *t = gst_caps_get_structure (taken, i);
+    if (!gst_structure_has_name (t, "video/x-h264"))
+      continue;
+    const GValue *w = gst_structure_get_value (t, "width");
+    const GValue *h = gst_structure_get_value (t, "height");
+    if (w && GST_VALUE_HOLDS_INT_RANGE (w))
+      min_width = gst_value_get_int_range_min (w);
+    if (h && GST_VALUE_HOLDS_INT_RANGE (h))
+      min_height = gst_value_get_int_range_min (h);
+  }
+  gst_caps_unref (h264);
+  if (taken)
+    gst_caps_unref (taken);
+  if (fits)
+    return GST_PAD_PROBE_OK;
+  gchar *container = g_ascii_strup (extension_of (job->output).c_str () + 1,
+      -1);
+  const std::string container_name = container;
+  g_free (container);
+  fail_from_streaming (job, "the " + container_name + " container (" +
+      muxer + ") cannot hold " + std::to_string (width) +
+      "x" + std::to_string (height) + " video: it needs at least " +
+      std::to_string (min_width) + "x" + std::to_string (min_height) +
+      " (write .mkv instead, or use scan)");
+  return GST_PAD_PROBE_DROP;
+}
+
+/* Encoded data waiting for the muxer. The muxer wants audio and video side
+ * by side, and the cut only lets audio through as far as the video has been
+ * decided: room for seconds of encoded data here keeps a muxer waiting for
+ * one stream from blocking the cut's video thread, hence the audio, hence
+ * the muxer (compressed, so this costs little memory). */
+GstElement *
+make_mux_queue ()
+{
+  GstElement *queue = make ("queue");
+  g_object_set (queue, "max-size-time", (guint64) 10 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  return queue;
+}
+
+
+void
+link_audio (Job *job, GstPad *pad)
+{
+  GstBin *bin = GST_BIN (job->pipeline);
+  GstElement *queue = make ("queue", "input-audio-queue");
+  mark_reads_input (queue);
+  g_object_set (queue, "max-size-time", (guint64) 5 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstElement *convert = make ("audioconvert", "input-audio-convert");
+  GstElement *resample = make ("audioresample", "input-audio-resample");
+  mark_reads_input (convert);
+  mark_reads_input (resample);
+  add_chain (bin, {queue, convert, resample});
+  GstPad *cut_sink = gst_element_request_pad_simple (job->cut,
+      "audio_sink_%u");
+  GstPad *resample_src = gst_element_get_static_pad (resample, "src");
+  gst_pad_link (resample_src, cut_sink);
+  gst_object_unref (resample_src);
+
+  guint index = 0;
+  std::sscanf (GST_PAD_NAME (cut_sink), "audio_sink_%u", &index);
+  gchar *src_name = g_strdup_printf ("audio_src_%u", index);
+  GstPad *cut_src = gst_element_get_static_pad (job->cut, src_name);
+  g_free (src_name);
+  gst_object_unref (cut_sink);
+  gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      drop_preroll_gap, NULL, NULL);
+
+  GstElement *out_convert = make ("audioconvert");
+  GstElement *encoder = make ("avenc_aac");
+  GstElement *parse = make ("aacparse");
+  GstElement *out_queue = make_mux_queue ();
+  add_chain (bin, {out_convert, encoder, parse, out_queue});
+  GstPad *convert_sink = gst_element_get_static_pad (out_convert, "sink");
+  gst_pad_link (cut_src, convert_sink);
+  gst_object_unref (convert_sink);
+  gst_object_unref (cut_src);
+  GstPad *encoder_sink = gst_element_get_static_pad (encoder, "sink");
+  gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      on_audio_for_encoder, new PrimingCompensation { kAacPriming,
+        GST_CLOCK_TIME_NONE }, [] (gpointer p) {
+        delete (PrimingCompensation *) p;
+      });
+  gst_object_unref (encoder_sink);
+  if (!gst_element_link_pads (out_queue, "src", job->mux, "audio_%u"))
+    throw std::runtime_error ("the muxer takes no AAC audio");
+  if (job->options->split)
+    gst_element_sync_state_with_parent (job->mux);
+
+  for (GstElement *e : {queue, convert, resample, out_convert, encoder, parse,
+          out_queue})
+    gst_element_sync_state_with_parent (e);
+  GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_link (pad, queue_sink);
+  gst_object_unref (queue_sink);
+}
+
+}  // namespace
+
+std::string
+media_type (GstPad *pad)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
+  std::string name = gst_caps_is_empty (caps) ? "" :
+      gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  gst_caps_unref (caps);
+  return name;
+}
+
+void
+link_to_discard (GstBin *bin, GstPad *pad)
+{
+  GstElement *sink = make ("fakesink");
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (bin, sink);
+  gst_element_sync_state_with_parent (sink);
+  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_link (pad, sinkpad);
+  gst_object_unref (sinkpad);
+}
+
+void
+link_decoded_video (Job *job, GstPad *pad)
+{
+  GstElement *head = gst_bin_get_by_name (GST_BIN (job->pipeline),
+      "input-video-queue");
+  GstPad *sink = gst_element_get_static_pad (head, "sink");
+  if (!gst_pad_is_linked (sink))
+    gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  gst_object_unref (head);
+  JobMessage::post (job->pipeline, JobMessage::Kind::VideoLinked);
+}
+
+namespace {
+
+void
+on_pad_added (GstElement *, GstPad *pad, gpointer data)
+{
+  Job *job = (Job *) data;
+  const std::string media = media_type (pad);
+  try {
+    /* Undecoded video (no decoder; decodebin says which is missing) and
+     * other streams (a second audio track, subtitles) are not kept. */
+    if (media == "video/x-raw" && !job->video_claimed.exchange (true))
+      link_decoded_video (job, pad);
+    else if (media == "audio/x-raw" && job->options->trim
+        && !job->audio_claimed.exchange (true))
+      link_audio (job, pad);
+    else
+      link_to_discard (GST_BIN (job->pipeline), pad);
+  } catch (const std::exception &e) {
+    fail_from_streaming (job, e.what ());
+  }
+}
+
+/* Decoding stops where nothing of a stream is used: audio when scanning,
+ * subtitles and data always. Containers (video/quicktime, ...) go on. */
+gboolean
+on_autoplug_continue (GstElement *, GstPad *, GstCaps *caps, gpointer data)
+{
+  Job *job = (Job *) data;
+  if (gst_caps_is_empty (caps) || gst_caps_is_any (caps))
+    return TRUE;
+  const gchar *name = gst_structure_get_name (gst_caps_get_structure (caps,
+          0));
+  if (g_str_has_prefix (name, "audio/"))
+    return job->options->trim;
+  return !g_str_has_prefix (name, "text/")
+      && !g_str_has_prefix (name, "subpicture/")
+      && !g_str_has_prefix (name, "subtitle/")
+      && !g_str_has_prefix (name, "closedcaption/")
+      && !g_str_equal (name, "application/x-subtitle");
+}
+
+
+void
+on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
+{
+  Job *job = (Job *) data;
+  const std::string media = media_type (pad);
+  const gchar *name = media.c_str ();
+  GstBin *bin = GST_BIN (job->pipeline);
+  try {
+    GstElement *head = nullptr;
+    if (g_str_has_prefix (name, "video/")
+        && !job->video_claimed.exchange (true)) {
+      /* Decode branch (decides) and copy branch, from one tee. */
+      GstElement *tee = make ("tee");
+      GstElement *queue = make ("queue");
+      g_object_set (queue, "max-size-time", (guint64) 60 * GST_SECOND,
+          "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+      GstElement *decode = make ("decodebin");
+      stillframe::connect_decoder_filter (decode);
+      add_chain (bin, {tee, queue, decode});
+      g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
+                  GstPad *decoded, gpointer d) {
+                if (media_type (decoded) == "video/x-raw")
+                  link_decoded_video ((Job *) d, decoded);
+              }), job);
+      GstElement *copy = add_copy_branch (job, pad, true);
+      GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
+      GstPad *copy_sink = gst_element_get_static_pad (copy, "sink");
+      gst_pad_link (tee_src, copy_sink);
+      gst_object_unref (copy_sink);
+      gst_object_unref (tee_src);
+      for (GstElement *e : {tee, queue, decode})
+        gst_element_sync_state_with_parent (e);
+      head = tee;
+    } else if (g_str_has_prefix (name, "audio/mpeg")
+        && !job->audio_claimed.exchange (true)) {
+      head = add_copy_branch (job, pad, false);
+    } else {
+      if (g_str_has_prefix (name, "audio/"))
+        JobMessage::post (job->pipeline, JobMessage::Kind::Note,
+            std::string ("--copy keeps AAC and MP3 audio only: a ") + name +
+            " stream was left out");
+      link_to_discard (bin, pad);
+    }
+    if (head) {
+      GstPad *sink = gst_element_get_static_pad (head, "sink");
+      gst_pad_link (pad, sink);
+      gst_object_unref (sink);
+    }
+  } catch (const std::exception &e) {
+    fail_from_streaming (job, e.what ());
+  }
+}
+
+void
+on_no_more_pads (GstElement *, gpointer data)
+{
+  Job *job = (Job *) data;
+  if (!job->video_claimed)
+    GST_ELEMENT_ERROR (job->pipeline, STREAM, WRONG_TYPE,
+        ("no video stream"), (NULL));
+}
+
+/* The URI the job reads: its file, its FIFO (opened here without waiting
+ * for a writer, so that nothing blocks the main loop), or standard input. */
+std::string
+open_input (Job *job)
+{
+  if (job->input.kind == Input::Kind::Stdin)
+    return "fd://0";
+  if (job->input.kind == Input::Kind::Pipe) {
+    job->input_fd = open (job->input.path.c_str (), O_RDONLY | O_NONBLOCK |
+        O_CLOEXEC);
+    if (job->input_fd < 0)
+      throw std::runtime_error (std::string ("cannot open: ") +
+          g_strerror (errno));
+    /* Reads then wait for data, in fdsrc's interruptible poll. */
+    fcntl (job->input_fd, F_SETFL, fcntl (job->input_fd, F_GETFL) &
+        ~O_NONBLOCK);
+    return "fd://" + std::to_string (job->input_fd);
+  }
+  const std::string ext = extension_of (job->input.path);
+  double gap = 0;
+  std::vector<BytePatch> patches = ext == ".mp4" || ext == ".m4v"
+      || ext == ".mov" || ext == ".3gp" ?
+      leading_gap_patches (job->input.path, &gap) : std::vector<BytePatch> ();
+  if (!patches.empty ()) {
+    auto reader = std::make_unique<PatchedReader> ();
+    reader->fd = open (job->input.path.c_str (), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (reader->fd < 0 || fstat (reader->fd, &st) != 0)
+      throw std::runtime_error (std::string ("cannot open: ") +
+          g_strerror (errno));
+    reader->size = (guint64) st.st_size;
+    reader->patches = std::move (patches);
+    job->reader = std::move (reader);
+    job->note ("every track starts " + clock_string (gap) + " into the "
+        "movie (an edit list, as a remux with the source's timestamps "
+        "writes): read from the first frame");
+    return "appsrc://";
+  }
+  gchar *uri = gst_filename_to_uri (job->input.path.c_str (), NULL);
+  std::string result = uri ? uri : "";
+  g_free (uri);
+  return result;
+}
+
+void
+on_patched_need_data (GstAppSrc *src, guint length, gpointer data)
+{
+  PatchedReader *reader = (PatchedReader *) data;
+  if (reader->offset >= reader->size) {
+    gst_app_src_end_of_stream (src);
+    return;
+  }
+  const guint64 n = std::min<guint64> (length ? length : 65536,
+      reader->size - reader->offset);
+  GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
+  GstMapInfo map;
+  gst_buffer_map (buffer, &map, GST_MAP_WRITE);
+  guint64 done = 0;
+  while (done < n) {
+    const ssize_t got = pread (reader->fd, map.data + done, n - done,
+        (off_t) (reader->offset + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0)
+      break;
+    done += (guint64) got;
+  }
+  for (const BytePatch &patch : reader->patches)
+    for (std::size_t i = 0; i < patch.bytes.size (); i++)
+      if (patch.offset + i >= reader->offset && patch.offset + i <
+          reader->offset + done)
+        map.data[patch.offset + i - reader->offset] = patch.bytes[i];
+  gst_buffer_unmap (buffer, &map);
+  if (done < n) {
+    gst_buffer_unref (buffer);
+    GST_ELEMENT_ERROR (src, RESOURCE, READ, (NULL), ("%s",
+            g_strerror (errno)));
+    return;
+  }
+  GST_BUFFER_OFFSET (buffer) = reader->offset;
+  reader->offset += n;
+  gst_app_src_push_buffer (src, buffer);
+}
+
+void
+setup_patched_source (Job *job, GstElement *source)
+{
+  if (!job->reader || !GST_IS_APP_SRC (source))
+    return;
+  g_object_set (source, "stream-type", GST_APP_STREAM_TYPE_RANDOM_ACCESS,
+      "size", (gint64) job->reader->size, "format", GST_FORMAT_BYTES, NULL);
+  GstAppSrcCallbacks callbacks = { };
+  callbacks.need_data = on_patched_need_data;
+  callbacks.seek_data = [] (GstAppSrc *, guint64 offset, gpointer data) ->
+      gboolean {
+    ((PatchedReader *) data)->offset = offset;
+    return TRUE;
+  };
+  gst_app_src_set_callbacks (GST_APP_SRC (source), &callbacks,
+      job->reader.get (), NULL);
+}
+
+}  // namespace
+
+void
+build_pipeline (Job *job)
+{
+  const Options &o = *job->options;
+  if (o.trim && !o.split)
+    job->partial = std::make_unique<PendingFile> (job->output);
+  job->pipeline = gst_pipeline_new ("stillframe");
+  GstBin *bin = GST_BIN (job->pipeline);
+  const std::string uri = open_input (job);
+
+  if (o.copy) {
+    /* Compressed streams: the video is decoded for the decisions only. */
+    job->gate = std::make_unique<CopyGate> ();
+    GError *error = NULL;
+    GstElement *src = gst_element_make_from_uri (GST_URI_SRC, uri.c_str (),
+        NULL, &error);
+    if (!src) {
+      std::string message = error ? error->message : "cannot read " + uri;
+      g_clear_error (&error);
+      throw std::runtime_error (message);
+    }
+    setup_patched_source (job, src);
+    GstElement *parse = make ("parsebin");
+    add_chain (bin, {src, parse});
+    g_signal_connect (parse, "pad-added", G_CALLBACK (on_copy_pad_added),
+        job);
+    g_signal_connect (parse, "no-more-pads", G_CALLBACK (on_no_more_pads),
+        job);
+  } else {
+    GstElement *decode = make ("uridecodebin", "decode");
+    mark_reads_input (decode);
+    stillframe::connect_decoder_filter (decode);
+    GstCaps *raw = gst_caps_from_string (o.trim ?
+        "video/x-raw(ANY);audio/x-raw(ANY)" : "video/x-raw(ANY)");
+    /* All streams are exposed, and those not used discarded: with
+     * expose-all-streams off, decodebin refuses decoders whose source caps
+     * are ANY (VP8/VP9 with alpha). */
+    g_object_set (decode, "uri", uri.c_str (), "caps", raw, NULL);
+    gst_caps_unref (raw);
+    gst_bin_add (bin, decode);
+    g_signal_connect (decode, "source-setup", G_CALLBACK (+[] (GstElement *,
+                GstElement *source, gpointer data) {
+              setup_patched_source ((Job *) data, source);
+            }), job);
+    g_signal_connect (decode, "autoplug-continue",
+        G_CALLBACK (on_autoplug_continue), job);
+    g_signal_connect (decode, "pad-added", G_CALLBACK (on_pad_added), job);
+    g_signal_connect (decode, "no-more-pads", G_CALLBACK (on_no_more_pads),
+        job);
+  }
+
+  GstElement *queue = make ("queue", "input-video-queue");
+  g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
+      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstElement *convert = make ("videoconvert", "input-video-convert");
+  mark_reads_input (queue);
+  mark_reads_input (convert);
+  GstElement *detect = make ("stillframedetect", "detect");
+  g_object_set (detect, "post-messages", FALSE, NULL);
+  for (const auto &[k, v] : o.detect_props)
+    set_from_string (detect, k, v);
+  job->cut = make ("stillframecut", "cut");
+  for (const auto &[k, v] : o.cut_props)
+    set_from_string (job->cut, k, v);
+  /* Events group motion as the cut does: its setting, or its default. */
+  GstClockTime min_static = 0;
+  g_object_get (job->cut, "min-static-duration", &min_static, NULL);
+  job->analysis.events = EventGrouper (min_static);
+  if (!o.trim || o.copy)
+    gst_util_set_object_arg (G_OBJECT (job->cut), "timestamps", "original");
+  add_chain (bin, {queue, convert, detect, job->cut});
+
+  GstPad *detect_src = gst_element_get_static_pad (detect, "src");
+  gst_pad_add_probe (detect_src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_analysed, job, NULL);
+  if (!o.trim || o.copy)
+    gst_pad_add_probe (detect_src, GST_PAD_PROBE_TYPE_BUFFER,
+        replace_with_stub, NULL, NULL);
+  gst_object_unref (detect_src);
+
+  if (!o.trim || o.copy) {
+    GstElement *sink = make ("fakesink");
+    g_object_set (sink, "sync", FALSE, NULL);
+    add_chain (bin, {sink});
+    link_or_throw (job->cut, sink);
+    if (o.copy) {
+      watch_decisions (job->cut, job->gate.get ());
+      job->mux = make (muxer_for (job->output));
+      GstElement *file = make ("filesink");
+      /* Its data only flows once the appsinks run, in PLAYING: it must not
+       * hold the pipeline in preroll. */
+      g_object_set (file, "location", job->partial->path ().c_str (),
+          "async", FALSE, NULL);
+      add_chain (bin, {job->mux, file});
+    }
+    return;
+  }
+  /* The picture is turned as the input's orientation tag says, so that
+   * the output plays upright in any container. */
+  GstElement *flip = make ("videoflip");
+  gst_util_set_object_arg (G_OBJECT (flip), "video-direction", "auto");
+  GstElement *out_convert = make ("videoconvert");
+  GstElement *encoder = make ("x264enc");
+  gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset",
+      o.preset.c_str ());
+  gst_util_set_object_arg (G_OBJECT (encoder), "pass", "quant");
+  /* No lookahead: a kept span's last frames must reach the muxer when the
+   * span ends, not when the next one starts (maybe an hour later), or the
+   * muxer stalls the audio and with it the demuxer. */
+  gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
+  g_object_set (encoder, "quantizer", (guint) o.quality, NULL);
+  /* On the decoded caps: once they reach the converters, the muxer's limits
+   * fail the negotiation with no word of why. */
+  GstPad *decoded = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      check_size_for_container, job, NULL);
+  gst_object_unref (decoded);
+  GstElement *parse = make ("h264parse");
+  GstElement *out_queue = make_mux_queue ();
+  add_chain (bin, {flip, out_convert, encoder, parse, out_queue});
+  link_or_throw (job->cut, flip);
+  GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
+  gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      drop_preroll_gap, NULL, NULL);
+  if (o.split) {
+    job->mux = make ("splitmuxsink");
+    g_object_set (job->mux, "muxer", make (muxer_for (job->output)), NULL);
+    g_signal_connect (job->mux, "format-location",
+        G_CALLBACK (on_split_part_location), job);
+    gst_bin_add (bin, job->mux);
+    if (!gst_element_link_pads (out_queue, "src", job->mux, "video")) {
+      gst_object_unref (cut_src);
+      throw std::runtime_error ("cannot split H.264 video");
+    }
+    gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_BUFFER, on_kept_for_split,
+        job, NULL);
+    gst_object_unref (cut_src);
+    return;
+  }
+  gst_object_unref (cut_src);
+  job->mux = make (muxer_for (job->output));
+  GstElement *sink = make ("filesink");
+  g_object_set (sink, "location", job->partial->path ().c_str (), NULL);
+  gst_bin_add_many (bin, job->mux, sink, NULL);
+  if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
+    throw std::runtime_error ("the muxer takes no H.264 video");
+  link_or_throw (job->mux, sink);
+}
+
+bool
+reads_input (GstObject *element)
+{
+  for (GstObject *o = element ? (GstObject *) gst_object_ref (element) :
+      nullptr; o;) {
+    if (g_object_get_qdata (G_OBJECT (o), reads_input_quark ())) {
+      gst_object_unref (o);
+      return true;
+    }
+    GstObject *parent = gst_object_get_parent (o);
+    gst_object_unref (o);
+    o = parent;
+  }
+  return false;
+}
+
+}  // namespace stillframe::cli

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "report.h"
+
+#include "textformat.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace stillframe::cli {
+
+void
+EventGrouper::add_frame (std::uint64_t start, std::uint64_t end,
+    std::uint64_t origin, bool motion, double score, int x, int y, int w,
+    int h)
+{
+  auto seconds = [origin] (std::uint64_t t) {
+    return (double) (t - std::min (t, origin)) / 1e9;
+  };
+  if (motion) {
+    if (events_.empty () || (!in_motion_
+            && start - last_motion_end_ >= min_static_)) {
+      Event e;
+      e.start = seconds (start);
+      e.x0 = x, e.y0 = y, e.x1 = x + w, e.y1 = y + h;
+      events_.push_back (e);
+    }
+    Event &e = events_.back ();
+    e.end = seconds (end);
+    e.peak = std::max (e.peak, score);
+    if (w > 0 && h > 0) {
+      e.x0 = std::min (e.x0, x), e.y0 = std::min (e.y0, y);
+      e.x1 = std::max (e.x1, x + w), e.y1 = std::max (e.y1, y + h);
+    }
+    last_motion_end_ = end;
+  }
+  in_motion_ = motion;
+}
+
+std::vector<Range>
+tidy_ranges (std::vector<Range> ranges, double limit)
+{
+  constexpr double kTouching = 1e-6;
+  std::vector<Range> tidy;
+  for (Range r : ranges) {
+    r.start = std::clamp (r.start, 0.0, limit);
+    r.end = std::clamp (r.end, 0.0, limit);
+    if (r.end - r.start < kTouching)
+      continue;
+    if (!tidy.empty () && r.start <= tidy.back ().end + kTouching)
+      tidy.back ().end = std::max (tidy.back ().end, r.end);
+    else
+      tidy.push_back (r);
+  }
+  return tidy;
+}
+
+std::vector<Range>
+kept_between (const std::vector<Range> &dropped, double origin, double limit)
+{
+  std::vector<Range> kept;
+  double cursor = 0;
+  for (const Range &d : dropped) {
+    if (d.start - origin > cursor)
+      kept.push_back ({cursor, d.start - origin});
+    cursor = std::max (cursor, d.end - origin);
+  }
+  kept.push_back ({cursor, limit});
+  return tidy_ranges (kept, limit);
+}
+
+std::vector<Range>
+kept_gops (const std::vector<Range> &gops, double origin, double limit)
+{
+  std::vector<Range> kept;
+  for (const Range &r : gops)
+    kept.push_back ({r.start - origin, r.end - origin});
+  return tidy_ranges (kept, limit);
+}
+
+/* JSON without line breaks, for reports on standard output (JSON Lines):
+ * none of ours is inside a string, where they are escaped. */
+std::string
+one_line (const std::string &json)
+{
+  std::string out;
+  for (std::size_t i = 0; i < json.size (); i++) {
+    if (json[i] != '\n') {
+      out += json[i];
+      continue;
+    }
+    while (i + 1 < json.size () && json[i + 1] == ' ')
+      i++;
+    if (!out.empty () && out.back () == ',')
+      out += ' ';
+  }
+  return out + "\n";
+}
+
+std::string
+report_json (const ReportData &r)
+{
+  std::ostringstream j;
+  j << "{\n  \"version\": 1,\n";
+  j << "  \"input\": " << json_string (r.input) << ",\n";
+  const bool written = r.trim && !r.files.empty ();
+  j << "  \"output_video_path\": " << (written ? json_string (r.output) :
+      "null") << ",\n";
+  if (r.split) {
+    j << "  \"output_files\": [";
+    for (std::size_t i = 0; i < r.files.size (); i++)
+      j << (i ? ", " : "") << json_string (r.files[i]);
+    j << "],\n";
+  }
+  j << "  \"duration_in\": " << fixed_seconds (r.duration_in) << ",\n";
+  j << "  \"duration_out\": " << fixed_seconds (r.duration_out) << ",\n";
+  j << "  \"frames_in\": " << r.frames_in << ",\n";
+  j << "  \"frames_out\": " << r.frames_out << ",\n";
+  j << "  \"kept\": [";
+  for (std::size_t i = 0; i < r.kept.size (); i++)
+    j << (i ? ", " : "") << "[" << fixed_seconds (r.kept[i].start) << ", " <<
+        fixed_seconds (r.kept[i].end) << "]";
+  j << "],\n  \"events\": [";
+  for (std::size_t i = 0; i < r.events.size (); i++) {
+    const Event &e = r.events[i];
+    j << (i ? "," : "") << "\n    {\"start\": " << fixed_seconds (e.start) <<
+        ", \"end\": " << fixed_seconds (e.end) << ", \"peak_score\": " <<
+        fixed_seconds (e.peak) << ", \"box\": {\"x\": " << e.x0 << ", \"y\": "
+        << e.y0 << ", \"width\": " << e.x1 - e.x0 << ", \"height\": " <<
+        e.y1 - e.y0 << "}}";
+  }
+  j << (r.events.empty () ? "" : "\n  ") << "],\n  \"settings\": {";
+  for (std::size_t i = 0; i < r.settings.size (); i++)
+    j << (i ? ", " : "") << json_string (r.settings[i].first) << ": " <<
+        json_string (r.settings[i].second);
+  j << "},\n  \"interrupted\": " << (r.interrupted ? "true" : "false") <<
+      ",\n  \"damaged_input\": " << (r.damaged_input ? "true" : "false") <<
+      ",\n  \"nothing_kept\": " << (r.nothing_kept ? "true" : "false") <<
+      ",\n  \"notes\": [";
+  for (std::size_t i = 0; i < r.notes.size (); i++)
+    j << (i ? ", " : "") << json_string (r.notes[i]);
+  j << "],\n  \"error\": " << (r.error.empty () ? std::string ("null") :
+      json_string (r.error)) << "\n}\n";
+  return j.str ();
+}
+
+const char *const kCsvHeader =
+    "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n";
+
+std::string
+csv_rows (const std::string &input, const std::vector<Event> &events)
+{
+  std::string rows;
+  for (std::size_t i = 0; i < events.size (); i++) {
+    const Event &e = events[i];
+    rows += csv_field (input) + "," + std::to_string (i + 1) + "," +
+        fixed_seconds (e.start) + "," + fixed_seconds (e.end) + "," +
+        fixed_seconds (e.end - e.start) + "," + fixed_seconds (e.peak) + "," +
+        std::to_string (e.x0) + "," + std::to_string (e.y0) + "," +
+        std::to_string (e.x1 - e.x0) + "," + std::to_string (e.y1 - e.y0) +
+        "\n";
+  }
+  return rows;
+}
+
+std::string
+event_table (const std::string &input, const std::vector<Event> &events)
+{
+  std::string table = input + "\n| event | start | end | duration "
+      "| peak score |\n|---|---|---|---|---|\n";
+  for (std::size_t i = 0; i < events.size (); i++) {
+    const Event &e = events[i];
+    char line[160];
+    /* LC_NUMERIC is "C" (main): a '.' whatever the user's locale. */
+    std::snprintf (line, sizeof line, "| %zu | %s | %s | %.2f s | %.4f |\n",
+        i + 1, clock_string (e.start).c_str (), clock_string (e.end).c_str (),
+        e.end - e.start, e.peak);
+    table += line;
+  }
+  return table;
+}
+
+}  // namespace stillframe::cli

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a job reports, as pure functions of plain data: motion runs grouped
+ * into events, the kept ranges, and the JSON report, CSV rows and event
+ * table written from them. No GLib types, unit-tested in
+ * tests/unit/test_report.cpp; the format is documented in
+ * docs/stillframe.md. */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stillframe::cli {
+
+/* Times in seconds from the input's first frame. */
+struct Event {
+  double start = 0, end = 0, peak = 0;
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;   /* the union of the motion boxes */
+};
+
+struct Range {
+  double start, end;
+};
+
+/* Groups analysed frames into events: motion runs closer than min_static
+ * are one event, as the cut keeps them together. Times in nanoseconds of
+ * stream time; `origin` is the first frame's. */
+class EventGrouper {
+public:
+  explicit EventGrouper (std::uint64_t min_static) : min_static_ (min_static) {}
+
+  void add_frame (std::uint64_t start, std::uint64_t end,
+      std::uint64_t origin, bool motion, double score, int x, int y,
+      int width, int height);
+  const std::vector<Event> &events () const { return events_; }
+
+private:
+  std::uint64_t min_static_;
+  std::vector<Event> events_;
+  bool in_motion_ = false;
+  std::uint64_t last_motion_end_ = 0;
+};
+
+/* Ranges clipped to [0, limit], without empty ones, touching ones merged. */
+std::vector<Range> tidy_ranges (std::vector<Range> ranges, double limit);
+
+/* What was kept, from the dropped spans (stream seconds) of an input that
+ * starts at `origin` and lasts `limit` seconds. */
+std::vector<Range> kept_between (const std::vector<Range> &dropped,
+    double origin, double limit);
+/* What was kept, from --copy's kept GOPs (running seconds). */
+std::vector<Range> kept_gops (const std::vector<Range> &gops, double origin,
+    double limit);
+
+/* Everything a report says about one input. */
+struct ReportData {
+  std::string input;
+  bool trim = false, split = false;
+  std::string output;                   /* trim's -o for this input */
+  std::vector<std::string> files;       /* written, in order */
+  double duration_in = 0, duration_out = 0;
+  std::uint64_t frames_in = 0, frames_out = 0;
+  std::vector<Range> kept;
+  std::vector<Event> events;
+  /* Element properties given on the command line, in order. */
+  std::vector<std::pair<std::string, std::string>> settings;
+  bool interrupted = false, damaged_input = false, nothing_kept = false;
+  std::vector<std::string> notes;
+  std::string error;
+};
+
+/* The JSON report (version 1), pretty-printed. */
+std::string report_json (const ReportData &report);
+/* JSON without line breaks, for reports on standard output (JSON Lines). */
+std::string one_line (const std::string &json);
+
+extern const char *const kCsvHeader;
+/* One CSV row per event. */
+std::string csv_rows (const std::string &input,
+    const std::vector<Event> &events);
+/* scan's table on standard output. */
+std::string event_table (const std::string &input,
+    const std::vector<Event> &events);
+
+}  // namespace stillframe::cli
