@@ -325,10 +325,12 @@ attach_metas (GstBuffer * buffer, const stillframe::FrameAnalysis & result)
 
   if (result.motion && !result.box.empty ()) {
     GstVideoRegionOfInterestMeta *roi =
-        gst_buffer_add_video_region_of_interest_meta (buffer, "motion",
+        gst_buffer_add_video_region_of_interest_meta (buffer,
+        stillframe::MotionRoi::kType,
         result.box.x, result.box.y, result.box.width, result.box.height);
     gst_video_region_of_interest_meta_add_param (roi,
-        gst_structure_new ("stillframe/motion", "score", G_TYPE_DOUBLE,
+        gst_structure_new (stillframe::MotionRoi::kParams,
+            stillframe::MotionRoi::kScore, G_TYPE_DOUBLE,
             result.score, NULL));
   }
 }

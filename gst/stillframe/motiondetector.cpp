@@ -526,6 +526,31 @@ struct MotionDetector::State {
 
   void configure (const FrameView &frame);
   void sample (const FrameView &frame);
+
+  /* The passes of analyse (), in order. */
+  void start_learning ();
+  /* Pass 1: the illumination change, by background brightness. */
+  struct LightChange {
+    std::array<float, 256> offset_lut;        /* by background level */
+    std::array<int, kBrightnessBins> bin_count;
+    std::array<bool, kBrightnessBins> bin_valid;
+  };
+  LightChange measure_light_change () const;
+  /* Pass 2: the noise, by background brightness. */
+  struct Noise {
+    float sigma;                                /* overall, levels */
+    std::array<float, kBrightnessBins> bin_threshold;
+  };
+  Noise measure_noise (const LightChange &change) const;
+  /* Pass 3: which pixels changed (and flicker); returns how many. */
+  int judge_pixels (const LightChange &change, const Noise &noise,
+      double interval);
+  /* The changed pixels with changed neighbours: score, decision, box. */
+  FrameAnalysis find_motion (const FrameView &frame, int raw_changed,
+      double noise_level);
+  /* Pass 4: the background follows the light and absorbs what settled. */
+  void update_background (const std::array<float, 256> &light_offset,
+      double interval, int raw_changed);
   static FrameAnalysis analyse (State &s, const FrameView &frame,
       double timestamp_s);
   static FrameAnalysis analyse_baseline (State &s, const FrameView &frame,
@@ -809,32 +834,26 @@ MotionDetector::analyse (const FrameView &frame, double timestamp_s)
   return State::analyse_baseline (s, frame, timestamp_s);
 }
 
-/* The per-frame work, flattened into each variant below so that the
- * helpers it calls are compiled for that variant too. */
-FrameAnalysis
-MotionDetector::State::analyse (State &s, const FrameView &frame,
-    double timestamp_s)
+/* The frame's first: it is the background, nothing moved. */
+void
+MotionDetector::State::start_learning ()
 {
-  s.sample (frame);
-  const double interval = s.frame_interval (timestamp_s);
+  current.copyTo (background);
+  current.copyTo (previous);
+  current.copyTo (earlier);
+  earlier_age = 0;
+  changed.setTo (0);
+  settled_time = cv::Mat::zeros (current.size (), CV_32F);
+  variance = cv::Mat::zeros (current.size (), CV_32F);
+  previous_over_threshold = false;
+  learned = true;
+  frames_judged = 0;
+}
 
-  FrameAnalysis result;
-  if (!s.learned || s.analysed_count == 0) {
-    s.current.copyTo (s.background);
-    s.current.copyTo (s.previous);
-    s.current.copyTo (s.earlier);
-    s.earlier_age = 0;
-    s.changed.setTo (0);
-    s.settled_time = cv::Mat::zeros (s.current.size (), CV_32F);
-    s.variance = cv::Mat::zeros (s.current.size (), CV_32F);
-    s.previous_over_threshold = false;
-    s.learned = true;
-    s.frames_judged = 0;
-    return result;
-  }
-
-  const int rows = s.current.rows, cols = s.current.cols;
-
+MotionDetector::State::LightChange
+MotionDetector::State::measure_light_change () const
+{
+  const int rows = current.rows, cols = current.cols;
   /* Pass 1: per brightness bin, the median difference to the background is
    * the illumination change (exposure, clouds, a light switched on). Pixels
    * that were foreground in the previous frame are left out: a moving
@@ -842,10 +861,10 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   std::array<std::array<int, kOffsetHistSize>, kBrightnessBins> offset_hist {};
   std::array<int, kBrightnessBins> bin_count {};
   for (int j = 0; j < rows; j += kStatsStride) {
-    const float *cur = s.current.ptr<float> (j);
-    const float *bg = s.background.ptr<float> (j);
-    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
-    const std::uint8_t *was_changed = s.changed.ptr<std::uint8_t> (j);
+    const float *cur = current.ptr<float> (j);
+    const float *bg = background.ptr<float> (j);
+    const std::uint8_t *use = analysed.ptr<std::uint8_t> (j);
+    const std::uint8_t *was_changed = changed.ptr<std::uint8_t> (j);
     for (int i = 0; i < cols; i += kStatsStride) {
       if (!use[i] || was_changed[i])
         continue;
@@ -857,7 +876,7 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
     }
   }
   const int min_bin_count = std::max (10,
-      s.analysed_count / (200 * kStatsStride * kStatsStride));
+      analysed_count / (200 * kStatsStride * kStatsStride));
   std::array<float, kBrightnessBins> bin_offset {};
   std::array<bool, kBrightnessBins> bin_valid {};
   for (int b = 0; b < kBrightnessBins; b++) {
@@ -892,19 +911,27 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
     offset_lut[v] = bin_offset[lo] * (1 - t) + bin_offset[hi] * t;
   }
 
-  s.follow_local_light (offset_lut);
+  /* Computed in locals, which the compiler keeps apart from the frames'
+   * memory (as the passes below do with their inputs). */
+  return LightChange { offset_lut, bin_count, bin_valid };
+}
 
+MotionDetector::State::Noise
+MotionDetector::State::measure_noise (const LightChange &change) const
+{
+  const int rows = current.rows, cols = current.cols;
+  const std::array<float, 256> offset_lut = change.offset_lut;
   /* Pass 2: noise per brightness bin, as the median absolute deviation of the
    * illumination-corrected difference. */
   std::array<std::array<int, kDeviationHistSize>, kBrightnessBins> dev_hist {};
   std::array<int, kDeviationHistSize> all_dev_hist {};
   int all_dev_count = 0;
   for (int j = 0; j < rows; j += kStatsStride) {
-    const float *cur = s.current.ptr<float> (j);
-    const float *bg = s.background.ptr<float> (j);
-    const std::uint8_t *use = s.analysed.ptr<std::uint8_t> (j);
-    const std::uint8_t *was_changed = s.changed.ptr<std::uint8_t> (j);
-    const float *light = s.light.ptr<float> (j / kLocalLightStride);
+    const float *cur = current.ptr<float> (j);
+    const float *bg = background.ptr<float> (j);
+    const std::uint8_t *use = analysed.ptr<std::uint8_t> (j);
+    const std::uint8_t *was_changed = changed.ptr<std::uint8_t> (j);
+    const float *local_light = light.ptr<float> (j / kLocalLightStride);
     for (int i = 0; i < cols; i += kStatsStride) {
       if (!use[i] || was_changed[i])
         continue;
@@ -912,7 +939,7 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
       /* The local light whole, not light_within (): limited to each
        * pixel's difference, it would shrink the noise as well. */
       const float d = cur[i] - bg[i] - offset_lut[level]
-          - light[i / kLocalLightStride];
+          - local_light[i / kLocalLightStride];
       const int q = std::min ((int) (std::fabs (d) * kDeviationHistScale),
           kDeviationHistSize - 1);
       dev_hist[level / kBinWidth][q]++;
@@ -924,55 +951,66 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   const float overall_sigma = std::max (kMinNoiseSigma, kMadToSigma
       * (median_index (all_dev_hist.data (), kDeviationHistSize,
               std::max (all_dev_count, 1)) + 0.5f) / kDeviationHistScale);
-  const float k = (float) s.settings.noise_multiplier ();
+  const float k = (float) settings.noise_multiplier ();
   std::array<float, kBrightnessBins> bin_threshold;
   for (int b = 0; b < kBrightnessBins; b++) {
     float sigma = overall_sigma;
-    if (bin_valid[b])
+    if (change.bin_valid[b])
       sigma = std::max (kMinNoiseSigma, kMadToSigma
           * (median_index (dev_hist[b].data (), kDeviationHistSize,
-                  bin_count[b]) + 0.5f) / kDeviationHistScale);
+                  change.bin_count[b]) + 0.5f) / kDeviationHistScale);
     bin_threshold[b] = std::max (k * sigma, kMinPixelDifference);
   }
-  result.noise_level = overall_sigma;
 
+  return Noise { overall_sigma, bin_threshold };
+}
+
+int
+MotionDetector::State::judge_pixels (const LightChange &change,
+    const Noise &noise, double interval)
+{
+  const int rows = current.rows, cols = current.cols;
+  const std::array<float, 256> offset_lut = change.offset_lut;
+  const std::array<float, kBrightnessBins> bin_threshold =
+      noise.bin_threshold;
+  const float overall_sigma = noise.sigma;
   /* Pass 3: changed pixels. A pixel changed only if it matches no
    * background pixel of its neighbourhood: a shaking camera or codec jitter
    * moves edges and specks by a pixel or two without anything having moved.
    * Changes from the previous frame or from the earlier one (flicker, see
    * kActivityBaseline) show where something is active. */
   static_assert (kJitterRadius == 1, "range3x3 looks one pixel around");
-  range3x3 (s.background, s.background_low, s.background_high, s.scratch[0],
-      s.scratch[1]);
+  range3x3 (background, background_low, background_high, scratch[0],
+      scratch[1]);
   /* Codecs and sensors are noisier on texture, edges and specks than on
    * flat areas: each pixel also keeps its own noise variance, learned while
    * it is background: a plain mean over the first frames (from nothing, a
    * long-run average would take seconds to learn a noisy patch), then a
    * kVarianceTime average. */
-  s.frames_judged = std::min (s.frames_judged + 1, 1 << 20);
-  const float variance_rate = std::max (1.0f / s.frames_judged,
+  frames_judged = std::min (frames_judged + 1, 1 << 20);
+  const float variance_rate = std::max (1.0f / frames_judged,
       (float) (1.0 - std::exp (-interval / kVarianceTime)));
+  const float k = (float) settings.noise_multiplier ();
   const float k2 = k * k;
   std::array<float, 256> band2_lut;    /* squared band threshold by level */
   for (int v = 0; v < 256; v++)
     band2_lut[v] = bin_threshold[v / kBinWidth] * bin_threshold[v / kBinWidth];
-  std::vector<std::uint8_t> &row_changed = s.row_changed;
   row_changed.assign (rows, 0);
   int raw_changed = 0;
   bool row_has_light = false;
   for (int j = 0; j < rows; j++) {
-    const float *cur = s.current.ptr<float> (j);
-    const float *bg = s.background.ptr<float> (j);
-    const float *low = s.background_low.ptr<float> (j);
-    const float *high = s.background_high.ptr<float> (j);
-    const float *prev = s.previous.ptr<float> (j);
-    float *variance = s.variance.ptr<float> (j);
-    std::uint8_t *out = s.changed.ptr<std::uint8_t> (j);
-    std::uint8_t *flick = s.flicker.ptr<std::uint8_t> (j);
+    const float *cur = current.ptr<float> (j);
+    const float *bg = background.ptr<float> (j);
+    const float *low = background_low.ptr<float> (j);
+    const float *high = background_high.ptr<float> (j);
+    const float *prev = previous.ptr<float> (j);
+    float *row_variance = variance.ptr<float> (j);
+    std::uint8_t *out = changed.ptr<std::uint8_t> (j);
+    std::uint8_t *flick = flicker.ptr<std::uint8_t> (j);
     /* Table lookups first, in a loop of their own, so that the main one
      * has none and vectorises. */
-    float *offset = s.scratch[0].ptr<float> (j);
-    float *band2 = s.scratch[1].ptr<float> (j);
+    float *offset = scratch[0].ptr<float> (j);
+    float *band2 = scratch[1].ptr<float> (j);
     for (int i = 0; i < cols; i++) {
       const int level = std::clamp ((int) bg[i], 0, 255);
       offset[i] = offset_lut[level];
@@ -981,26 +1019,26 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
     /* The local light at every pixel of the row (rows of a cell share
      * it). Mostly there is none: a local average under the noise level
      * would explain too little to matter, and the row is judged without. */
-    float *light_row = s.light_row.data ();
+    float *row_light = light_row.data ();
     if (j % kLocalLightStride == 0) {
-      const float *light = s.light.ptr<float> (j / kLocalLightStride);
+      const float *local_light = light.ptr<float> (j / kLocalLightStride);
       row_has_light = false;
       for (int i = 0; i < cols; i++) {
-        const float local = light[i / kLocalLightStride];
-        light_row[i] = std::fabs (local) < overall_sigma ? 0.0f : local;
-        row_has_light |= light_row[i] != 0.0f;
+        const float local = local_light[i / kLocalLightStride];
+        row_light[i] = std::fabs (local) < overall_sigma ? 0.0f : local;
+        row_has_light |= row_light[i] != 0.0f;
       }
     }
     /* All in floats (the analysed mask too), which vectorises; the
      * results overwrite the lookups: 1 for changed, 1 for flicker. */
-    const float *earlier = s.earlier.ptr<float> (j);
-    const float *analysed = s.analysed_f.ptr<float> (j);
+    const float *row_earlier = earlier.ptr<float> (j);
+    const float *row_analysed = analysed_f.ptr<float> (j);
     if (row_has_light)
-      judge_row<true> (cols, cur, prev, earlier, bg, light_row, low, high,
-          analysed, k2, variance_rate, variance, offset, band2);
+      judge_row<true> (cols, cur, prev, row_earlier, bg, row_light, low,
+          high, row_analysed, k2, variance_rate, row_variance, offset, band2);
     else
-      judge_row<false> (cols, cur, prev, earlier, bg, light_row, low, high,
-          analysed, k2, variance_rate, variance, offset, band2);
+      judge_row<false> (cols, cur, prev, row_earlier, bg, row_light, low,
+          high, row_analysed, k2, variance_rate, row_variance, offset, band2);
     int changed_in_row = 0;
     for (int i = 0; i < cols; i++) {
       out[i] = band2[i] > 0.0f;
@@ -1011,6 +1049,14 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
     raw_changed += changed_in_row;
   }
 
+  return raw_changed;
+}
+
+FrameAnalysis
+MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
+    double noise_level)
+{
+  const int rows = current.rows, cols = current.cols;
   /* Changed pixels are usually few: their neighbourhoods are counted one
    * by one rather than filtering the whole image. */
   int changed_count = 0;
@@ -1018,10 +1064,10 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   for (int j = 0; raw_changed > 0 && j < rows; j++) {
     if (!row_changed[j])
       continue;
-    const std::uint8_t *above = s.changed.ptr<std::uint8_t> (std::max (j - 1,
+    const std::uint8_t *above = changed.ptr<std::uint8_t> (std::max (j - 1,
             0));
-    const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
-    const std::uint8_t *below = s.changed.ptr<std::uint8_t> (std::min (j + 1,
+    const std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
+    const std::uint8_t *below = changed.ptr<std::uint8_t> (std::min (j + 1,
             rows - 1));
     for (int i = 0; i < cols; i++) {
       if (!chg[i])
@@ -1039,14 +1085,16 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
       }
     }
   }
-  result.score = (double) changed_count / s.analysed_count;
+  FrameAnalysis result;
+  result.noise_level = noise_level;
+  result.score = (double) changed_count / analysed_count;
   /* A lone frame barely over the threshold is a codec pulse or a flash of
    * noise: it counts only when its predecessor was over too, or when it is
    * well over. */
-  const bool over_threshold = result.score >= s.settings.threshold;
-  result.motion = over_threshold && (s.previous_over_threshold
-      || result.score >= kLoneFrameFactor * s.settings.threshold);
-  s.previous_over_threshold = over_threshold;
+  const bool over_threshold = result.score >= settings.threshold;
+  result.motion = over_threshold && (previous_over_threshold
+      || result.score >= kLoneFrameFactor * settings.threshold);
+  previous_over_threshold = over_threshold;
   if (changed_count > 0) {
     const double sx = (double) frame.width / cols;
     const double sy = (double) frame.height / rows;
@@ -1057,12 +1105,21 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
     result.box = PixelRect { x0, y0, x1 - x0, y1 - y0 };
   }
 
+  return result;
+}
+
+void
+MotionDetector::State::update_background (const std::array<float, 256>
+    &light_offset, double interval, int raw_changed)
+{
+  const int rows = current.rows, cols = current.cols;
+  const std::array<float, 256> offset_lut = light_offset;
   static const cv::Mat activity_kernel = cv::getStructuringElement
       (cv::MORPH_RECT,
       cv::Size (2 * kActivityRadius + 1, 2 * kActivityRadius + 1));
   /* Only changed pixels ask whether they are active. */
   if (raw_changed > 0)
-    cv::dilate (s.flicker, s.active, activity_kernel);
+    cv::dilate (flicker, active, activity_kernel);
 
   /* Pass 4: background update. Changed pixels still follow the
    * illumination change as fast as the rest, so a light switched on while
@@ -1070,12 +1127,12 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   const float follow = (float) (1.0 - std::exp (-interval / kFollowTime));
   const float absorb = (float) (1.0 - std::exp (-interval / kAbsorbTime));
   for (int j = 0; j < rows; j++) {
-    const float *cur = s.current.ptr<float> (j);
-    float *bg = s.background.ptr<float> (j);
-    float *settled = s.settled_time.ptr<float> (j);
-    const std::uint8_t *chg = s.changed.ptr<std::uint8_t> (j);
-    const std::uint8_t *active = s.active.ptr<std::uint8_t> (j);
-    const float *light = s.light.ptr<float> (j / kLocalLightStride);
+    const float *cur = current.ptr<float> (j);
+    float *bg = background.ptr<float> (j);
+    float *settled = settled_time.ptr<float> (j);
+    const std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
+    const std::uint8_t *row_active = active.ptr<std::uint8_t> (j);
+    const float *local_light = light.ptr<float> (j / kLocalLightStride);
     if (!row_changed[j]) {
       follow_row (cols, cur, follow, bg, settled);
       continue;
@@ -1086,25 +1143,47 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
         bg[i] += follow * (cur[i] - bg[i]);
         continue;
       }
-      settled[i] = active[i] ? 0.0f : settled[i] + (float) interval;
+      settled[i] = row_active[i] ? 0.0f : settled[i] + (float) interval;
       if (settled[i] >= kSettleTime) {
         settled[i] = 0;
         bg[i] = cur[i];
       } else {
         const float shifted = bg[i] + follow
             * (offset_lut[std::clamp ((int) bg[i], 0, 255)]
-            + light[i / kLocalLightStride]);
+            + local_light[i / kLocalLightStride]);
         bg[i] = shifted + absorb * (cur[i] - shifted);
       }
     }
   }
-  s.earlier_age += interval;
-  if (s.earlier_age >= kActivityBaseline) {
-    s.current.copyTo (s.earlier);
-    s.earlier_age = 0;
+  earlier_age += interval;
+  if (earlier_age >= kActivityBaseline) {
+    current.copyTo (earlier);
+    earlier_age = 0;
   }
   /* The next frame's blur overwrites `current`: swapping saves a copy. */
-  cv::swap (s.current, s.previous);
+  cv::swap (current, previous);
+}
+
+/* The per-frame work, pass by pass, flattened into each variant below so
+ * that the passes and the helpers they call are compiled for that variant
+ * too. */
+FrameAnalysis
+MotionDetector::State::analyse (State &s, const FrameView &frame,
+    double timestamp_s)
+{
+  s.sample (frame);
+  const double interval = s.frame_interval (timestamp_s);
+  if (!s.learned || s.analysed_count == 0) {
+    s.start_learning ();
+    return FrameAnalysis ();
+  }
+  const LightChange light = s.measure_light_change ();
+  s.follow_local_light (light.offset_lut);
+  const Noise noise = s.measure_noise (light);
+  const int raw_changed = s.judge_pixels (light, noise, interval);
+  const FrameAnalysis result = s.find_motion (frame, raw_changed,
+      noise.sigma);
+  s.update_background (light.offset_lut, interval, raw_changed);
   return result;
 }
 

@@ -80,6 +80,15 @@ struct MotionMetaFields
   }
 };
 
+/* The GstVideoRegionOfInterestMeta on frames with motion: its type, and
+ * its parameter structure with the score. */
+struct MotionRoi
+{
+  static constexpr const char *kType = "motion";
+  static constexpr const char *kParams = "stillframe/motion";
+  static constexpr const char *kScore = "score";
+};
+
 /* Element messages: each type builds its structure and parses one. */
 template < typename Fields > inline bool
 parse_element_message (GstMessage * message, Fields * fields)

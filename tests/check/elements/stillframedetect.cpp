@@ -132,11 +132,12 @@ GST_START_TEST (test_every_format)
     GstVideoRegionOfInterestMeta *roi =
         gst_buffer_get_video_region_of_interest_meta (out);
     fail_unless (roi != NULL, "%s: no ROI meta", format);
-    fail_unless_equals_string (g_quark_to_string (roi->roi_type), "motion");
+    fail_unless_equals_string (g_quark_to_string (roi->roi_type),
+        stillframe::MotionRoi::kType);
     fail_unless_equals_int (roi->x, x);
     fail_unless_equals_int (roi->w, w);
     fail_unless (gst_video_region_of_interest_meta_get_param (roi,
-            "stillframe/motion") != NULL);
+            stillframe::MotionRoi::kParams) != NULL);
     gst_buffer_unref (out);
     gst_harness_teardown (h);
   }
@@ -537,6 +538,14 @@ GST_START_TEST (test_meta_and_message_names_as_documented)
           &noise, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y, "width",
           G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL));
   fail_unless (motion && score > 0 && noise >= 0 && width > 0 && height > 0);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_get_video_region_of_interest_meta (out);
+  fail_unless (roi != NULL);
+  fail_unless_equals_string (g_quark_to_string (roi->roi_type), "motion");
+  const GstStructure *params = gst_video_region_of_interest_meta_get_param
+      (roi, "stillframe/motion");
+  fail_unless (params != NULL && gst_structure_has_field_typed (params,
+          "score", G_TYPE_DOUBLE));
   GstMessage *msg = pop_element_message (bus, "stillframe-motion");
   fail_unless (msg != NULL);
   fail_unless (gst_structure_has_field_typed (gst_message_get_structure
