@@ -148,6 +148,24 @@ get_output_position (GstStillframeCut * self)
   return position;
 }
 
+gboolean
+gst_stillframe_cut_take_segment (GstStillframeCut * self, GstPad * pad,
+    GstEvent * event, GstSegment * into)
+{
+  const GstSegment *segment;
+  gst_event_parse_segment (event, &segment);
+  if (segment->format != GST_FORMAT_TIME || segment->rate <= 0) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("stillframecut needs a forward segment in time format"),
+        ("got %" GST_SEGMENT_FORMAT " on %s:%s", segment,
+            GST_DEBUG_PAD_NAME (pad)));
+    gst_event_unref (event);
+    return FALSE;
+  }
+  gst_segment_copy_into (segment, into);
+  return TRUE;
+}
+
 /* Without audio only the open range is kept, so memory stays flat however
  * many spans are cut. */
 void
@@ -632,16 +650,8 @@ gst_stillframe_cut_sink_event (GstPad * pad, GstObject * parent,
       reset_stream (self);
       return gst_pad_event_default (pad, parent, event);
     case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME || segment->rate <= 0) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("stillframecut needs a forward segment in time format"),
-            ("got %" GST_SEGMENT_FORMAT, segment));
-        gst_event_unref (event);
+      if (!gst_stillframe_cut_take_segment (self, pad, event, &state.segment))
         return FALSE;
-      }
-      gst_segment_copy_into (segment, &state.segment);
       state.segment_changed = TRUE;
       if (settings.retime ()) {
         /* Running time carries across segments; ours is sent once. */

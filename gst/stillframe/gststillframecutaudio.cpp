@@ -280,17 +280,9 @@ gst_stillframe_cut_audio_sink_event (GstPad * pad, GstObject * parent,
       break;
     }
     case GST_EVENT_SEGMENT:{
-      const GstSegment *segment;
-      gst_event_parse_segment (event, &segment);
-      if (segment->format != GST_FORMAT_TIME || segment->rate <= 0) {
-        GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-            ("stillframecut needs a forward segment in time format"),
-            ("got %" GST_SEGMENT_FORMAT " on %s:%s", segment,
-                GST_DEBUG_PAD_NAME (pad)));
-        gst_event_unref (event);
+      if (!gst_stillframe_cut_take_segment (self, pad, event,
+              &stream->segment))
         return FALSE;
-      }
-      gst_segment_copy_into (segment, &stream->segment);
       if (retime) {
         gst_event_unref (event);
         return push_audio_segment_if_needed (stream, settings) == GST_FLOW_OK;

@@ -107,6 +107,11 @@ struct _GstStillframeCut
 
 Settings gst_stillframe_cut_get_settings (GstStillframeCut * self);
 
+/* A sink pad's SEGMENT: copied into `into` if it is a forward one in time
+ * format; otherwise an error, and `event` is unreffed. */
+gboolean gst_stillframe_cut_take_segment (GstStillframeCut * self,
+    GstPad * pad, GstEvent * event, GstSegment * into);
+
 /* Forgets dropped ranges that no audio stream can still ask about. */
 void gst_stillframe_cut_prune_locked (GstStillframeCut * self);
 

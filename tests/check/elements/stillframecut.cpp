@@ -834,6 +834,38 @@ GST_START_TEST (test_a_long_audio_buffer_goes_out_as_the_video_decides)
 
 GST_END_TEST;
 
+/* A segment in bytes or played backwards cannot be timed: refused, with an
+ * error that says so, on the video and on an audio pad alike. */
+GST_START_TEST (test_segment_not_forward_in_time_is_an_error)
+{
+  GstHarness *video = setup_cut ("retime", GST_SECOND, 0, 0);
+  GstHarness *audio = setup_audio (video);
+  GstBus *bus = attach_bus (video);
+  GstSegment bytes, backwards;
+  gst_segment_init (&bytes, GST_FORMAT_BYTES);
+  gst_segment_init (&backwards, GST_FORMAT_TIME);
+  backwards.rate = -1.0;
+  /* (Sticky events are stored upstream whether taken or not.) */
+  gst_harness_push_event (video, gst_event_new_segment (&bytes));
+  gst_harness_push_event (audio, gst_event_new_segment (&backwards));
+  for (int i = 0; i < 2; i++) {
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "error %d not posted", i);
+    GError *error = NULL;
+    gst_message_parse_error (msg, &error, NULL);
+    fail_unless (g_error_matches (error, GST_STREAM_ERROR,
+            GST_STREAM_ERROR_FORMAT));
+    fail_unless (g_strrstr (error->message, "forward segment in time"));
+    g_error_free (error);
+    gst_message_unref (msg);
+  }
+  detach_bus (video, bus);
+  gst_harness_teardown (audio);
+  gst_harness_teardown (video);
+}
+
+GST_END_TEST;
+
 static Suite *
 stillframecut_suite (void)
 {
@@ -863,6 +895,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_a_segment_that_goes_on_loses_no_frame);
   tcase_add_test (tc, test_durations_follow_timestamps_not_frame_counts);
   tcase_add_test (tc, test_a_long_audio_buffer_goes_out_as_the_video_decides);
+  tcase_add_test (tc, test_segment_not_forward_in_time_is_an_error);
   return s;
 }
 
