@@ -43,12 +43,6 @@ namespace {
  * (B-frames), and timestamps cannot be negative. */
 constexpr GstClockTime kCopyOffset = 10 * GST_SECOND;
 
-double
-to_seconds (GstClockTime t)
-{
-  return GST_CLOCK_TIME_IS_VALID (t) ? (double) t / GST_SECOND : 0.0;
-}
-
 /* The running time of `time` on a pad, from its sticky segment. */
 GstClockTime
 pad_running_time (GstPad *pad, GstClockTime time)

@@ -15,7 +15,7 @@ EventGrouper::add_frame (std::uint64_t start, std::uint64_t end,
     int h)
 {
   auto seconds = [origin] (std::uint64_t t) {
-    return (double) (t - std::min (t, origin)) / 1e9;
+    return to_seconds (t - std::min (t, origin));
   };
   if (motion) {
     if (events_.empty () || (!in_motion_

@@ -14,6 +14,13 @@
 
 namespace stillframe::cli {
 
+/* Nanoseconds (GstClockTime) in seconds; an unknown time is 0. */
+inline double
+to_seconds (std::uint64_t ns)
+{
+  return ns == UINT64_MAX ? 0.0 : (double) ns / 1e9;
+}
+
 /* Times in seconds from the input's first frame. */
 struct Event {
   double start = 0, end = 0, peak = 0;

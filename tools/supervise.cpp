@@ -28,12 +28,6 @@ namespace {
  * so a batch's memory does not grow with its length. */
 constexpr std::size_t kResultsAheadPerJob = 4;
 
-double
-to_seconds (GstClockTime t)
-{
-  return GST_CLOCK_TIME_IS_VALID (t) ? (double) t / GST_SECOND : 0.0;
-}
-
 /* What went to the output, in seconds from the input's first frame. */
 std::vector<Range>
 kept_ranges (Job *job, const Analysis &analysis)
