@@ -71,13 +71,22 @@ Job::fail (const std::string &message)
     error = message;
 }
 
-Analysis
-Job::analysis_now ()
+Progress
+Job::progress_now ()
 {
   g_mutex_lock (&lock);
-  Analysis now = analysis;
+  const Progress now = analysis.progress;
   g_mutex_unlock (&lock);
   return now;
+}
+
+std::vector<Event>
+Job::events_now ()
+{
+  g_mutex_lock (&lock);
+  std::vector<Event> events = analysis.events.events ();
+  g_mutex_unlock (&lock);
+  return events;
 }
 
 std::string

@@ -50,24 +50,29 @@ struct JobMessage {
   bool parse (GstMessage *message);
 };
 
-/* What the detect probe learns from each analysed frame: written on its
- * streaming thread, read by the main thread, both under Job::lock. */
-struct Analysis {
-  explicit Analysis (GstClockTime min_static) : events (min_static) {}
-
+/* How far the detect probe has read the input. */
+struct Progress {
   guint64 frames_seen = 0;
   /* The first frame's stream and running time: the report's time 0. */
   GstClockTime origin_stream = GST_CLOCK_TIME_NONE;
   GstClockTime origin_running = GST_CLOCK_TIME_NONE;
   GstClockTime last_position = GST_CLOCK_TIME_NONE;     /* stream time */
   GstClockTime last_end = 0;                            /* stream time */
-  EventGrouper events;
 
   /* How far the input was read, from its first frame. */
   GstClockTime read_until () const
   {
     return last_end - std::min (last_end, origin_stream);
   }
+};
+
+/* What the detect probe learns from each analysed frame: written on its
+ * streaming thread, read by the main thread, both under Job::lock. */
+struct Analysis {
+  explicit Analysis (GstClockTime min_static) : events (min_static) {}
+
+  Progress progress;
+  EventGrouper events;
 };
 
 struct CopyGate;
@@ -133,8 +138,10 @@ struct Job {
   /* The main thread's own record of a failure, a note. */
   void fail (const std::string &message);
   void note (const std::string &message) { notes.push_back (message); }
-  /* A copy of the analysis so far, taken under the lock. */
-  Analysis analysis_now ();
+  /* Copies of the analysis so far, taken under the lock: the progress
+   * (cheap, for the watchdog and progress lines), the events (at the end). */
+  Progress progress_now ();
+  std::vector<Event> events_now ();
 
   /* Gives the finished files their names (replacing older ones only with
    * --force, and then also the parts of an earlier --split run beyond this

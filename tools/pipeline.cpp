@@ -151,7 +151,7 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
   const GstClockTime end = stream + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
       GST_BUFFER_DURATION (buffer) : 0);
   g_mutex_lock (&job->lock);
-  Analysis &a = job->analysis;
+  Progress &a = job->analysis.progress;
   a.frames_seen++;
   if (GST_CLOCK_TIME_IS_VALID (stream)) {
     if (!GST_CLOCK_TIME_IS_VALID (a.origin_stream)) {
@@ -161,8 +161,8 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
     a.last_position = stream;
     a.last_end = std::max (a.last_end, end);
     if (analysed)
-      a.events.add_frame (stream, end, a.origin_stream, meta.motion,
-          meta.score, meta.x, meta.y, meta.width, meta.height);
+      job->analysis.events.add_frame (stream, end, a.origin_stream,
+          meta.motion, meta.score, meta.x, meta.y, meta.width, meta.height);
   }
   g_mutex_unlock (&job->lock);
   return GST_PAD_PROBE_OK;

@@ -30,9 +30,9 @@ constexpr std::size_t kResultsAheadPerJob = 4;
 
 /* What went to the output, in seconds from the input's first frame. */
 std::vector<Range>
-kept_ranges (Job *job, const Analysis &analysis)
+kept_ranges (Job *job, const Progress &progress)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (analysis.origin_stream))
+  if (!GST_CLOCK_TIME_IS_VALID (progress.origin_stream))
     return {};
   const double limit = to_seconds (job->duration_in);
   if (job->gate) {
@@ -40,9 +40,9 @@ kept_ranges (Job *job, const Analysis &analysis)
     g_mutex_lock (&job->gate->lock);
     const std::vector<Range> gops = job->gate->kept;
     g_mutex_unlock (&job->gate->lock);
-    return kept_gops (gops, to_seconds (analysis.origin_running), limit);
+    return kept_gops (gops, to_seconds (progress.origin_running), limit);
   }
-  return kept_between (job->dropped, to_seconds (analysis.origin_stream),
+  return kept_between (job->dropped, to_seconds (progress.origin_stream),
       limit);
 }
 
@@ -132,7 +132,7 @@ print_progress (Job *job, bool final_line)
     return;
   gint64 duration = -1;
   gst_element_query_duration (job->pipeline, GST_FORMAT_TIME, &duration);
-  const Analysis now = job->analysis_now ();
+  const Progress now = job->progress_now ();
   const double position = GST_CLOCK_TIME_IS_VALID (now.last_position) ?
       to_seconds (now.last_position - std::min (now.last_position,
               now.origin_stream)) : 0;
@@ -164,7 +164,7 @@ print_progress (Job *job, bool final_line)
 void
 check_input_complete (Job *job)
 {
-  const Analysis now = job->analysis_now ();
+  const Progress now = job->progress_now ();
   const GstClockTime read = GST_CLOCK_TIME_IS_VALID (now.origin_stream) ?
       now.last_end - now.origin_stream : 0;
   if (GST_CLOCK_TIME_IS_VALID (job->declared_duration)
@@ -224,8 +224,8 @@ finish_job (Job *job)
     job->frames_out = job->gate->frames_out;
     g_mutex_unlock (&job->gate->lock);
   }
-  const Analysis analysis = job->analysis_now ();
-  const std::vector<Range> kept = kept_ranges (job, analysis);
+  const std::vector<Range> kept = kept_ranges (job, job->progress_now ());
+  const std::vector<Event> events = job->events_now ();
   if (job->gate) {
     job->duration_out = 0;
     for (const Range &r : kept)
@@ -267,11 +267,11 @@ finish_job (Job *job)
         job->interrupted ? "interrupted before anything moved" :
         "nothing moved");
   else if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
-    const std::size_t events = analysis.events.events ().size ();
+    const std::size_t count = events.size ();
     if (!o.quiet)
       g_printerr ("%s: kept %s of %s (%zu events)%s\n", name.c_str (),
           clock_string (to_seconds (job->duration_out)).c_str (),
-          clock_string (to_seconds (job->duration_in)).c_str (), events,
+          clock_string (to_seconds (job->duration_in)).c_str (), count,
           job->interrupted ? ", interrupted" : "");
   } else {
     g_printerr ("stillframe: %s: %s\n", name.c_str (), job->error.c_str ());
@@ -280,7 +280,6 @@ finish_job (Job *job)
   Result result;
   const bool reported = job->status == EXIT_DONE
       || job->status == EXIT_DAMAGED_INPUT || job->nothing_kept;
-  const std::vector<Event> &events = analysis.events.events ();
   if (!o.trim && !o.quiet && reported && o.report != "-" && o.csv != "-")
     result.table = event_table (job->input.name, events);
   if (reported)
@@ -364,7 +363,7 @@ handle_error (Job *job, GstMessage *msg)
 {
   GError *error = NULL;
   gst_message_parse_error (msg, &error, NULL);
-  const Analysis now = job->analysis_now ();
+  const Progress now = job->progress_now ();
   ErrorFacts facts;
   facts.message = error->message;
   facts.settings = g_error_matches (error, GST_RESOURCE_ERROR,
@@ -581,9 +580,9 @@ pipe_hint (Job *job)
 void
 watch_for_stall (Job *job, gint64 now)
 {
-  const Analysis analysis = job->analysis_now ();
-  const guint64 frames = analysis.frames_seen;
-  const GstClockTime read_until = analysis.read_until ();
+  const Progress progress = job->progress_now ();
+  const guint64 frames = progress.frames_seen;
+  const GstClockTime read_until = progress.read_until ();
   if (job->watched_since_us == 0 || frames != job->watched_frames) {
     job->watched_frames = frames;
     job->watched_since_us = now;
@@ -670,7 +669,7 @@ on_signal (gpointer)
     if (job->finished)
       continue;
     job->interrupted = true;
-    const bool started = job->analysis_now ().frames_seen > 0;
+    const bool started = job->progress_now ().frames_seen > 0;
     if (!started) {
       /* Nothing to finish: stop it and remove its output. */
       job->status = EXIT_INTERRUPTED;
