@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "copymode.h"
 
+#include "elements.h"
 #include "mp4headers.h"
-#include "pipeline.h"
 #include "plan.h"
 
 #include <gst/app/gstappsink.h>

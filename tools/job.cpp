@@ -2,8 +2,6 @@
 #include "job.h"
 
 #include "copymode.h"
-#include "mp4headers.h"
-#include "pipeline.h"
 
 #include <glib/gstdio.h>
 

@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 
 #include "filesafety.h"
+#include "mp4headers.h"
 #include "options.h"
 #include "report.h"
 
@@ -76,7 +77,6 @@ struct Analysis {
 };
 
 struct CopyGate;
-struct PatchedReader;
 
 struct Job {
   Job ();
@@ -123,8 +123,9 @@ struct Job {
   /* The pipeline's pad-added callbacks' (any streaming thread): the first
    * stream of each kind is the one used. */
   std::atomic<bool> video_claimed {false}, audio_claimed {false};
-  /* The appsrc's streaming thread's, after setup (pipeline.cpp). */
-  std::unique_ptr<PatchedReader> reader;
+  /* The input read with its header patched (pipeline.cpp): the appsrc's
+   * streaming thread's, after setup. */
+  std::unique_ptr<PatchedFile> reader;
   /* --copy's; its own lock (copymode.h). */
   std::unique_ptr<CopyGate> gate;
   /* The detect probe's streaming thread only. */

@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "mp4headers.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -242,6 +249,49 @@ leading_gap_patches (const std::string &path, double *gap_seconds)
   patches.push_back (movie_duration);
   *gap_seconds = (double) gap / (double) timescale;
   return patches;
+}
+
+PatchedFile::PatchedFile (const std::string &path,
+    std::vector<BytePatch> patches) : patches_ (std::move (patches))
+{
+  fd_ = open (path.c_str (), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd_ < 0 || fstat (fd_, &st) != 0) {
+    const std::string why = std::strerror (errno);
+    if (fd_ >= 0)
+      close (fd_);
+    throw std::runtime_error ("cannot open: " + why);
+  }
+  size_ = (std::uint64_t) st.st_size;
+}
+
+PatchedFile::~PatchedFile ()
+{
+  close (fd_);
+}
+
+bool
+PatchedFile::read (unsigned char *out, std::uint64_t length)
+{
+  std::uint64_t done = 0;
+  while (done < length) {
+    const ssize_t got = pread (fd_, out + done, length - done,
+        (off_t) (position_ + done));
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got == 0)
+      errno = 0;
+    if (got <= 0)
+      return false;
+    done += (std::uint64_t) got;
+  }
+  for (const BytePatch &patch : patches_)
+    for (std::size_t i = 0; i < patch.bytes.size (); i++)
+      if (patch.offset + i >= position_ && patch.offset + i < position_ +
+          length)
+        out[patch.offset + i - position_] = patch.bytes[i];
+  position_ += length;
+  return true;
 }
 
 }  // namespace stillframe::cli

@@ -42,4 +42,29 @@ struct BytePatch {
 std::vector<BytePatch> leading_gap_patches (const std::string &path,
     double *gap_seconds);
 
+/* A file read with some bytes replaced (a demuxer reads it as it would the
+ * file); the file itself is never written. One reader at a time. */
+class PatchedFile {
+public:
+  /* Throws std::runtime_error saying why the file cannot be read. */
+  PatchedFile (const std::string &path, std::vector<BytePatch> patches);
+  ~PatchedFile ();
+  PatchedFile (const PatchedFile &) = delete;
+  PatchedFile &operator= (const PatchedFile &) = delete;
+
+  std::uint64_t size () const { return size_; }
+  /* Where the next read () starts. */
+  std::uint64_t position () const { return position_; }
+  void seek (std::uint64_t position) { position_ = position; }
+  /* Reads `length` bytes from the position into `out`, patched, and moves
+   * past them; false, with errno set and the position kept, when fewer
+   * could be read. */
+  bool read (unsigned char *out, std::uint64_t length);
+
+private:
+  int fd_ = -1;
+  std::uint64_t size_ = 0, position_ = 0;
+  std::vector<BytePatch> patches_;
+};
+
 }  // namespace stillframe::cli

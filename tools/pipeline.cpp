@@ -3,6 +3,7 @@
 
 #include "autoplug.h"
 #include "copymode.h"
+#include "elements.h"
 #include "plan.h"
 #include "stillframemeta.h"
 #include "textformat.h"
@@ -41,41 +42,6 @@ mark_reads_input (GstElement *element)
   g_object_set_qdata (G_OBJECT (element), reads_input_quark (),
       GINT_TO_POINTER (1));
 }
-
-}  // namespace
-
-void
-link_or_throw (GstElement *a, GstElement *b)
-{
-  if (!gst_element_link (a, b))
-    throw std::runtime_error (std::string ("cannot link ") +
-        GST_ELEMENT_NAME (a) + " to " + GST_ELEMENT_NAME (b));
-}
-
-GstElement *
-add_chain (GstBin *bin, std::initializer_list<GstElement *> elements)
-{
-  GstElement *previous = nullptr;
-  for (GstElement *e : elements) {
-    gst_bin_add (bin, e);
-    if (previous)
-      link_or_throw (previous, e);
-    previous = e;
-  }
-  return *elements.begin ();
-}
-
-GstElement *
-make (const char *factory, const char *name)
-{
-  GstElement *e = gst_element_factory_make (factory, name);
-  if (!e)
-    throw std::runtime_error (std::string ("GStreamer element '") + factory +
-        "' is missing");
-  return e;
-}
-
-namespace {
 
 void
 set_from_string (GstElement *element, const std::string &name,
@@ -384,32 +350,7 @@ link_audio (Job *job, GstPad *pad)
   gst_object_unref (queue_sink);
 }
 
-}  // namespace
-
-std::string
-media_type (GstPad *pad)
-{
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, NULL);
-  std::string name = gst_caps_is_empty (caps) ? "" :
-      gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  gst_caps_unref (caps);
-  return name;
-}
-
-void
-link_to_discard (GstBin *bin, GstPad *pad)
-{
-  GstElement *sink = make ("fakesink");
-  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add (bin, sink);
-  gst_element_sync_state_with_parent (sink);
-  GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_link (pad, sinkpad);
-  gst_object_unref (sinkpad);
-}
-
+/* Links decoded video into the analysis, the first stream only. */
 void
 link_decoded_video (Job *job, GstPad *pad)
 {
@@ -422,8 +363,6 @@ link_decoded_video (Job *job, GstPad *pad)
   gst_object_unref (head);
   JobMessage::post (job->pipeline, JobMessage::Kind::VideoLinked);
 }
-
-namespace {
 
 void
 on_pad_added (GstElement *, GstPad *pad, gpointer data)
@@ -551,15 +490,8 @@ open_input (Job *job)
       || ext == ".mov" || ext == ".3gp" ?
       leading_gap_patches (job->input.path, &gap) : std::vector<BytePatch> ();
   if (!patches.empty ()) {
-    auto reader = std::make_unique<PatchedReader> ();
-    reader->fd = open (job->input.path.c_str (), O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (reader->fd < 0 || fstat (reader->fd, &st) != 0)
-      throw std::runtime_error (std::string ("cannot open: ") +
-          g_strerror (errno));
-    reader->size = (guint64) st.st_size;
-    reader->patches = std::move (patches);
-    job->reader = std::move (reader);
+    job->reader = std::make_unique<PatchedFile> (job->input.path,
+        std::move (patches));
     job->note ("every track starts " + clock_string (gap) + " into the "
         "movie (an edit list, as a remux with the source's timestamps "
         "writes): read from the first frame");
@@ -574,40 +506,25 @@ open_input (Job *job)
 void
 on_patched_need_data (GstAppSrc *src, guint length, gpointer data)
 {
-  PatchedReader *reader = (PatchedReader *) data;
-  if (reader->offset >= reader->size) {
+  PatchedFile *file = (PatchedFile *) data;
+  if (file->position () >= file->size ()) {
     gst_app_src_end_of_stream (src);
     return;
   }
   const guint64 n = std::min<guint64> (length ? length : 65536,
-      reader->size - reader->offset);
+      file->size () - file->position ());
   GstBuffer *buffer = gst_buffer_new_allocate (NULL, n, NULL);
+  GST_BUFFER_OFFSET (buffer) = file->position ();
   GstMapInfo map;
   gst_buffer_map (buffer, &map, GST_MAP_WRITE);
-  guint64 done = 0;
-  while (done < n) {
-    const ssize_t got = pread (reader->fd, map.data + done, n - done,
-        (off_t) (reader->offset + done));
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0)
-      break;
-    done += (guint64) got;
-  }
-  for (const BytePatch &patch : reader->patches)
-    for (std::size_t i = 0; i < patch.bytes.size (); i++)
-      if (patch.offset + i >= reader->offset && patch.offset + i <
-          reader->offset + done)
-        map.data[patch.offset + i - reader->offset] = patch.bytes[i];
+  const bool read = file->read (map.data, n);
   gst_buffer_unmap (buffer, &map);
-  if (done < n) {
+  if (!read) {
     gst_buffer_unref (buffer);
-    GST_ELEMENT_ERROR (src, RESOURCE, READ, (NULL), ("%s",
-            g_strerror (errno)));
+    GST_ELEMENT_ERROR (src, RESOURCE, READ, (NULL), ("%s", errno ?
+            g_strerror (errno) : "the file ended before its size"));
     return;
   }
-  GST_BUFFER_OFFSET (buffer) = reader->offset;
-  reader->offset += n;
   gst_app_src_push_buffer (src, buffer);
 }
 
@@ -617,12 +534,13 @@ setup_patched_source (Job *job, GstElement *source)
   if (!job->reader || !GST_IS_APP_SRC (source))
     return;
   g_object_set (source, "stream-type", GST_APP_STREAM_TYPE_RANDOM_ACCESS,
-      "size", (gint64) job->reader->size, "format", GST_FORMAT_BYTES, NULL);
+      "size", (gint64) job->reader->size (), "format", GST_FORMAT_BYTES,
+      NULL);
   GstAppSrcCallbacks callbacks = { };
   callbacks.need_data = on_patched_need_data;
   callbacks.seek_data = [] (GstAppSrc *, guint64 offset, gpointer data) ->
       gboolean {
-    ((PatchedReader *) data)->offset = offset;
+    ((PatchedFile *) data)->seek (offset);
     return TRUE;
   };
   gst_app_src_set_callbacks (GST_APP_SRC (source), &callbacks,

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -234,4 +236,51 @@ TEST (Mp4Headers, OrdinaryFilesNeedNoPatch)
   EXPECT_TRUE (leading_gap_patches (write ("junk.mp4", Bytes (64, 0xff)),
           &gap).empty ());
   EXPECT_TRUE (leading_gap_patches ("/nonexistent.mp4", &gap).empty ());
+}
+
+TEST (PatchedFile, ReadsThePatchedBytesAcrossReads)
+{
+  const std::string path = ::testing::TempDir () + "patched.bin";
+  {
+    std::ofstream out (path, std::ios::binary);
+    for (int i = 0; i < 100; i++)
+      out.put ((char) i);
+  }
+  /* One patch inside a read, one across two reads. */
+  PatchedFile file (path, {{10, {0xaa, 0xbb}}, {48, {0xcc, 0xdd, 0xee}}});
+  EXPECT_EQ (file.size (), 100u);
+  std::vector<unsigned char> first (50), second (50);
+  ASSERT_TRUE (file.read (first.data (), 50));
+  EXPECT_EQ (file.position (), 50u);
+  ASSERT_TRUE (file.read (second.data (), 50));
+  EXPECT_EQ (first[9], 9);
+  EXPECT_EQ (first[10], 0xaa);
+  EXPECT_EQ (first[11], 0xbb);
+  EXPECT_EQ (first[12], 12);
+  EXPECT_EQ (first[48], 0xcc);
+  EXPECT_EQ (first[49], 0xdd);
+  EXPECT_EQ (second[0], 0xee);
+  EXPECT_EQ (second[1], 51);
+  /* Past the end: refused, the position kept; a seek goes back. */
+  EXPECT_FALSE (file.read (first.data (), 1));
+  EXPECT_EQ (file.position (), 100u);
+  file.seek (10);
+  ASSERT_TRUE (file.read (first.data (), 1));
+  EXPECT_EQ (first[0], 0xaa);
+  /* The file itself is untouched. */
+  std::ifstream in (path, std::ios::binary);
+  in.seekg (10);
+  EXPECT_EQ (in.get (), 10);
+  std::remove (path.c_str ());
+}
+
+TEST (PatchedFile, AMissingFileIsNamed)
+{
+  try {
+    PatchedFile file (::testing::TempDir () + "no-such-file.mp4", {});
+    FAIL () << "opened";
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE (std::string (e.what ()).find ("No such file"),
+        std::string::npos);
+  }
 }
