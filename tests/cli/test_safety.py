@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from cliutil import (STILLFRAME, CliTestCase, Clips, load_json,
+from cliutil import (AVPROBE, STILLFRAME, CliTestCase, Clips, load_json,
                      partial_files, probe, run)
 
 
@@ -757,6 +757,30 @@ class HonestReportTest(CliTestCase):
         rep = load_json(report)
         self.assertEqual(len(rep["kept"]), 1, rep["kept"])
         self.check_kept(rep, self.out("o.mp4"))
+
+    def test_copy_keeps_the_first_of_two_video_tracks(self):
+        first = Clips.get("track1.mp4", "--width", "160", "--height", "120",
+                          "--duration", "8", "--motion", "2-3")
+        second = Clips.get("track2.mp4", "--width", "160", "--height",
+                           "120", "--duration", "8", "--motion", "5-6",
+                           "--seed", "2")
+        clip = gst_clip("two-tracks.mp4", "filesrc", f"location={first}",
+                        "!", "qtdemux", "!", "h264parse", "!", "m.video_0",
+                        "filesrc", f"location={second}", "!", "qtdemux",
+                        "!", "h264parse", "!", "m.video_1", "mp4mux",
+                        "name=m")
+        both, alone = self.out("both.json"), self.out("alone.json")
+        r = run(STILLFRAME, "trim", clip, "-o", self.out("o.mp4"), "--copy",
+                "--report", both, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run(STILLFRAME, "trim", first, "-o", self.out("a.mp4"),
+                "--copy", "--report", alone, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # The first track decides and is copied, as if it were alone.
+        self.assertEqual(load_json(both)["kept"], load_json(alone)["kept"])
+        packets = run(AVPROBE, "--packets", self.out("o.mp4")).stdout.split()
+        self.assertEqual(packets, run(AVPROBE, "--packets",
+                                      self.out("a.mp4")).stdout.split())
 
     def test_variable_frame_rate(self):
         # 4 s at 25 fps, then a frame every 0.2 s to 10 s.
