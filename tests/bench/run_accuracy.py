@@ -45,6 +45,28 @@ SCENARIOS = {
     "1080p-short-events": "--width 1920 --height 1080 --noise 3 --duration 40 "
                           "--motion 5-5.2,12-12.3,20-20.5,33-34",
 }
+# The hard scenes (issue #9): each class, and IP-camera encodings of some
+# (CBR at 1.5 Mb/s, GOP 50 without B-frames; H.265).
+CAMERA = "--cbr --bitrate 1500 --gop 50"
+HARD_SCENARIOS = {
+    "720p-snow": "--width 1280 --height 720 --noise 3 --precipitation 400 "
+                 "--duration 40 --motion 10-13,25-28",
+    "720p-rain-h265": "--width 1280 --height 720 --noise 3 --precipitation "
+                      "800 --precipitation-length 14 --precipitation-speed "
+                      "24 --precipitation-contrast 40 --duration 40 "
+                      "--motion 10-13,25-28 --h265 " + CAMERA,
+    "720p-shake": "--width 1280 --height 720 --noise 3 --shake 2 "
+                  "--duration 40 --motion 10-14,25-29 --box-contrast 15 "
+                  + CAMERA,
+    "720p-flicker-shadow": "--width 1280 --height 720 --noise 3 --flicker "
+                           "0.03 --shadow 5-40 --duration 45 --motion 20-22",
+    "720p-timelapse-2fps": "--width 1280 --height 720 --noise 3 --fps 2 "
+                           "--duration 240 --relocate 60,150 --travel 1.5",
+    "720p-creep": "--width 1280 --height 720 --noise 3 --duration 30 "
+                  "--motion 5-25 --box-speed 0.0059 --box-size 0.18 "
+                  "--box-contrast 30 " + CAMERA,
+}
+SCENARIOS.update(HARD_SCENARIOS)
 QUICK = ["720p-noisy", "720p-drift", "1080p-noisy"]
 
 REAL = os.path.join(ROOT, "..", "shared", "data", "real")

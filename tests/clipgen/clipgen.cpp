@@ -65,10 +65,32 @@ ClipSpec::frame_has_motion (int index) const
   /* The box appears at `start`, moves, and vanishes at `end`: motion is
    * when it is in view. */
   const double t = (double) index / fps;
-  for (const MovingBox &box : boxes)
-    if (t >= box.start && t < box.end)
+  for (const MovingBox &box : boxes) {
+    const double end = box.standing_is_motion || box.stand_after < 0 ?
+        box.end : std::min (box.end, box.start + box.stand_after);
+    if (t >= box.start && t < end)
       return true;
+  }
   return false;
+}
+
+void
+ClipSpec::add_relocations (const std::string &times, double travel)
+{
+  std::stringstream in (times);
+  std::string item;
+  while (std::getline (in, item, ',')) {
+    MovingBox box;
+    if (std::sscanf (item.c_str (), "%lf", &box.start) != 1
+        || box.start >= duration)
+      throw std::invalid_argument ("bad relocation time '" + item + "'");
+    box.end = duration;
+    box.stand_after = travel;
+    box.sway = 0;
+    box.standing_is_motion = false;
+    box.y = 0.3 + 0.4 * (boxes.size () % 3) / 2.0;
+    boxes.push_back (box);
+  }
 }
 
 void
@@ -88,7 +110,8 @@ ClipSpec::add_spans (const std::string &spans)
 
 Renderer::Renderer (const ClipSpec &spec)
     : spec_ (spec), scene_ ((std::size_t) spec.width * spec.height),
-      noise_ (kNoiseTableSize), rng_ (spec.seed * 0x9E3779B97F4A7C15ULL + 1)
+      noise_ (kNoiseTableSize), rng_ (spec.seed * 0x9E3779B97F4A7C15ULL + 1),
+      hard_rng_ (spec.seed * 0xD1B54A32D192ED03ULL + 7)
 {
   /* A scene with gradients and flat blocks of varied brightness, so that
    * illumination and noise differ across the frame like a real one. */
@@ -133,15 +156,26 @@ Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
       * std::sin (2 * M_PI * t / spec_.drift_period));
   const std::size_t offset = next_random (rng_) % kNoiseTableSize;
   const std::size_t pixels = (std::size_t) spec_.width * spec_.height;
-  for (std::size_t i = 0; i < pixels; i++) {
-    const int value = scene_[i] + drift
-        + noise_[(offset + i * 7) & (kNoiseTableSize - 1)];
-    y[i] = (std::uint8_t) std::clamp (value, 0, 255);
+  const HardScene &hard = spec_.hard;
+  /* The camera moves: the whole picture, boxes too, by (-dx, -dy). */
+  int dx = 0, dy = 0;
+  if (hard.shake > 0) {
+    dx = (int) (next_random (hard_rng_) % (2 * hard.shake + 1)) - hard.shake;
+    dy = (int) (next_random (hard_rng_) % (2 * hard.shake + 1)) - hard.shake;
   }
+  if (hard.shake > 0 || hard.flicker > 0 || hard.shadow_end > hard.shadow_start)
+    shade_and_shake (t, y, dx, dy, drift, offset);
+  else
+    for (std::size_t i = 0; i < pixels; i++) {
+      const int value = scene_[i] + drift
+          + noise_[(offset + i * 7) & (kNoiseTableSize - 1)];
+      y[i] = (std::uint8_t) std::clamp (value, 0, 255);
+    }
   for (const MovingBox &box : spec_.boxes) {
     if (t < box.start || t >= box.end)
       continue;
-    const BoxPosition p = box_at (spec_, box, t);
+    BoxPosition p = box_at (spec_, box, t);
+    p.x0 -= dx, p.x1 -= dx, p.y0 -= dy, p.y1 -= dy;
     for (int yy = std::max (0, p.y0); yy < std::min (spec_.height, p.y1); yy++)
       for (int xx = std::max (0, p.x0); xx < std::min (spec_.width, p.x1);
           xx++) {
@@ -149,6 +183,8 @@ Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
         pixel = (std::uint8_t) std::clamp (pixel + box.contrast, 0, 255);
       }
   }
+  if (hard.precipitation > 0)
+    precipitate (y);
   if (spec_.sync_marks) {
     bool mark = false;
     for (const MovingBox &box : spec_.boxes)
@@ -162,17 +198,98 @@ Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
   std::memset (v, 128, chroma);
 }
 
-std::string
-write_clip (const ClipSpec &spec, const std::string &path, int bitrate_kbps)
+void
+Renderer::shade_and_shake (double t, std::uint8_t *y, int dx, int dy,
+    int drift, std::size_t offset)
 {
+  const HardScene &hard = spec_.hard;
+  const int w = spec_.width, h = spec_.height;
+  const double gain = 1 + (hard.flicker > 0 ? (next_random (hard_rng_) & 1 ?
+          hard.flicker : -hard.flicker) : 0);
+  /* The shadow: a disc with a Gaussian edge, its centre crossing from
+   * beyond the left edge to beyond the right one. */
+  const bool shadow = t >= hard.shadow_start && t < hard.shadow_end;
+  const double radius = hard.shadow_size * h / 2;
+  const double progress = shadow ? (t - hard.shadow_start)
+      / (hard.shadow_end - hard.shadow_start) : 0;
+  const double cx = -radius + progress * (w + 2 * radius), cy = h / 2.0;
+  std::vector<float> row_shade (w, 1.0f);
+  for (int j = 0; j < h; j++) {
+    if (shadow)
+      for (int i = 0; i < w; i++) {
+        const double r = std::hypot (i - cx, j - cy) / radius;
+        /* Full depth inside half the radius, fading out to twice it. */
+        const double edge = std::max (0.0, r - 0.5);
+        row_shade[i] = (float) (1 - hard.shadow_depth * std::exp (-edge
+                * edge / 0.18));
+      }
+    const int sy = std::clamp (j + dy, 0, h - 1);
+    const std::uint8_t *scene = &scene_[(std::size_t) sy * w];
+    std::uint8_t *out = y + (std::size_t) j * w;
+    for (int i = 0; i < w; i++) {
+      const int sx = std::clamp (i + dx, 0, w - 1);
+      const std::size_t n = (std::size_t) j * w + i;
+      const double lit = (scene[sx] + drift) * gain * row_shade[i];
+      const int value = (int) std::lround (lit)
+          + noise_[(offset + n * 7) & (kNoiseTableSize - 1)];
+      out[i] = (std::uint8_t) std::clamp (value, 0, 255);
+    }
+  }
+}
+
+void
+Renderer::precipitate (std::uint8_t *y)
+{
+  const HardScene &hard = spec_.hard;
+  const int w = spec_.width, h = spec_.height;
+  const std::size_t alive = (std::size_t) std::lround (hard.precipitation
+      * w * h / 1e6);
+  /* Each streak falls for 2 to 5 frames from where it appears. */
+  while (streaks_.size () < alive)
+    streaks_.push_back ({(int) (next_random (hard_rng_) % w),
+          (int) (next_random (hard_rng_) % h),
+          2 + (int) (next_random (hard_rng_) % 4)});
+  for (Streak &s : streaks_) {
+    for (int k = 0; k < hard.precipitation_length; k++) {
+      const int yy = s.y - k;
+      if (yy < 0 || yy >= h)
+        continue;
+      std::uint8_t &pixel = y[(std::size_t) yy * w + s.x];
+      pixel = (std::uint8_t) std::clamp (pixel + hard.precipitation_contrast,
+          0, 255);
+    }
+    s.y += hard.precipitation_speed;
+    s.life--;
+  }
+  streaks_.erase (std::remove_if (streaks_.begin (), streaks_.end (),
+          [h] (const Streak &s) {
+            return s.life <= 0 || s.y - 10 >= h;
+          }), streaks_.end ());
+}
+
+std::string
+write_clip (const ClipSpec &spec, const std::string &path,
+    const Encoding &encoding)
+{
+  int bitrate_kbps = encoding.bitrate_kbps;
   if (spec.width % 2 || spec.height % 2)
     return "width and height must be even";
   if (bitrate_kbps <= 0)
     bitrate_kbps = std::max (500, spec.width * spec.height * spec.fps / 7000);
   const bool mkv = path.size () > 4 && path.substr (path.size () - 4) == ".mkv";
+  const int gop = encoding.gop > 0 ? encoding.gop : spec.fps * 2;
+  /* CBR as cameras send it: a VBV buffer of one second; no B-frames
+   * (x264enc's default). */
+  const std::string rate = std::to_string (bitrate_kbps);
+  const std::string encoder = encoding.h265 ? "x265enc speed-preset=veryfast "
+      "bitrate=" + rate + " key-int-max=" + std::to_string (gop) +
+      " option-string=\"bframes=0" + (encoding.cbr ? ":vbv-maxrate=" + rate +
+          ":vbv-bufsize=" + rate : std::string ()) + "\" ! h265parse" :
+      "x264enc speed-preset=veryfast bitrate=" + rate + " key-int-max=" +
+      std::to_string (gop) + (encoding.cbr ? " pass=cbr vbv-buf-capacity=1000"
+      : "") + " ! h264parse";
   gchar *description = g_strdup_printf ("appsrc name=src format=time ! "
-      "x264enc speed-preset=veryfast bitrate=%d key-int-max=%d ! h264parse ! "
-      "%s name=mux ! filesink name=sink %s", bitrate_kbps, spec.fps * 2,
+      "%s ! %s name=mux ! filesink name=sink %s", encoder.c_str (),
       mkv ? "matroskamux" : "mp4mux", !spec.sync_marks ? "" : mkv ?
       "appsrc name=audio format=time ! audioconvert ! mux." :
       "appsrc name=audio format=time ! audioconvert ! avenc_aac ! aacparse ! "

@@ -22,6 +22,32 @@ struct MovingBox {
    * stands nearly still, swaying `sway` pixels like a person waiting. */
   double stand_after = -1;
   double sway = 3;
+  /* Whether standing counts as motion in the labels (a person waiting
+   * does; an object put in a new place does not). */
+  bool standing_is_motion = true;
+};
+
+/* What makes a scene hard without anything moving in it. */
+struct HardScene {
+  /* Falling snow or rain: streaks alive at once per megapixel, each
+   * `precipitation_length` px long, falling `precipitation_speed` px a
+   * frame for a few frames. */
+  double precipitation = 0;
+  int precipitation_length = 6;
+  int precipitation_speed = 9;
+  int precipitation_contrast = 70;
+  /* Camera shake: the picture moves by up to this many pixels, each frame
+   * anew. */
+  int shake = 0;
+  /* Flicker: brightness scaled by 1 +- this each frame (fluorescent tubes
+   * beating with the frame rate). */
+  double flicker = 0;
+  /* A soft cloud shadow crossing the frame from left to right during
+   * [shadow_start, shadow_end): a disc `shadow_size` frame heights across
+   * with a Gaussian edge, darkening by up to `shadow_depth` (fraction). */
+  double shadow_start = 0, shadow_end = 0;
+  double shadow_size = 1.2;
+  double shadow_depth = 0.25;
 };
 
 struct ClipSpec {
@@ -32,6 +58,7 @@ struct ClipSpec {
   double drift_amplitude = 0.0;   /* levels, sinusoidal */
   double drift_period = 60.0;     /* seconds */
   std::vector<MovingBox> boxes;
+  HardScene hard;
   unsigned seed = 1;
   /* Sync marks: a 1 kHz tone and a white corner square, both starting with
    * each box and lasting kMarkDuration; written as an audio track. */
@@ -44,6 +71,10 @@ struct ClipSpec {
   bool frame_has_motion (int index) const;
   /* Parses "start-end[,start-end...]" into boxes with default looks. */
   void add_spans (const std::string &spans);
+  /* Objects moved to a new place at each of these times: a box that comes
+   * in, travels for `travel` seconds and stays there, still, to the end;
+   * only the travel is motion. */
+  void add_relocations (const std::string &times, double travel);
 };
 
 /* Renders samples [first, first + count) of the mono S16 audio track. */
@@ -57,17 +88,34 @@ public:
   void render (int index, std::uint8_t *y, std::uint8_t *u, std::uint8_t *v);
 
 private:
+  struct Streak {
+    int x, y, life;
+  };
+  /* The scene's hard parts (HardScene), drawn into the frame's luma. */
+  void shade_and_shake (double t, std::uint8_t *y, int dx, int dy,
+      int drift, std::size_t offset);
+  void precipitate (std::uint8_t *y);
+
   ClipSpec spec_;
   std::vector<std::uint8_t> scene_;
   std::vector<std::int8_t> noise_;
   std::uint64_t rng_;
+  /* Apart from rng_, so that clips without hard parts stay as they were. */
+  std::uint64_t hard_rng_;
+  std::vector<Streak> streaks_;
 };
 
 /* Encodes the clip as H.264 in MP4 or MKV (by extension), with the sync
  * marks' audio as AAC (MP4, advanced by the encoder's priming so that it
  * plays in sync) or PCM (MKV). Returns an empty string on success, else the
  * error. */
+struct Encoding {
+  int bitrate_kbps = 0;         /* 0: from the size */
+  bool cbr = false;             /* constant bitrate, as IP cameras send */
+  bool h265 = false;
+  int gop = 0;                  /* frames; 0: two seconds */
+};
 std::string write_clip (const ClipSpec &spec, const std::string &path,
-    int bitrate_kbps = 0);
+    const Encoding &encoding = Encoding ());
 
 }  // namespace clipgen

@@ -16,8 +16,12 @@ main (int argc, char **argv)
   gdouble duration = 10, noise = 3, drift = 0, drift_period = 60;
   gdouble box_size = 0.1, box_speed = 0.25;
   gint box_contrast = 60;
-  gchar *spans = NULL, *labels = NULL, *every = NULL;
-  gboolean sync_marks = FALSE;
+  gchar *spans = NULL, *labels = NULL, *every = NULL, *relocations = NULL;
+  gchar *shadow = NULL;
+  gboolean sync_marks = FALSE, cbr = FALSE, h265 = FALSE;
+  gint gop = 0;
+  gdouble travel = 1;
+  clipgen::HardScene hard;
   GOptionEntry entries[] = {
     {"width", 0, 0, G_OPTION_ARG_INT, &width, "Frame width", "PX"},
     {"height", 0, 0, G_OPTION_ARG_INT, &height, "Frame height", "PX"},
@@ -39,7 +43,37 @@ main (int argc, char **argv)
         "Moving box speed, frame widths per second", "F"},
     {"box-contrast", 0, 0, G_OPTION_ARG_INT, &box_contrast,
         "Moving box luma difference from the scene", "L"},
-    {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "H.264 kbit/s", "K"},
+    {"relocate", 0, 0, G_OPTION_ARG_STRING, &relocations,
+        "Objects moved to a new place at these times: each comes in, "
+        "travels --travel seconds and stays, still (only the travel is "
+        "motion)", "T[,T...]"},
+    {"travel", 0, 0, G_OPTION_ARG_DOUBLE, &travel,
+        "Seconds a relocated object travels", "S"},
+    {"precipitation", 0, 0, G_OPTION_ARG_DOUBLE, &hard.precipitation,
+        "Falling snow or rain: streaks alive at once per megapixel", "N"},
+    {"precipitation-length", 0, 0, G_OPTION_ARG_INT,
+        &hard.precipitation_length, "Streak length", "PX"},
+    {"precipitation-speed", 0, 0, G_OPTION_ARG_INT,
+        &hard.precipitation_speed, "Streak fall per frame", "PX"},
+    {"precipitation-contrast", 0, 0, G_OPTION_ARG_INT,
+        &hard.precipitation_contrast, "Streak brightness over the scene",
+        "L"},
+    {"shake", 0, 0, G_OPTION_ARG_INT, &hard.shake,
+        "Camera shake: the picture moves up to this far each frame", "PX"},
+    {"flicker", 0, 0, G_OPTION_ARG_DOUBLE, &hard.flicker,
+        "Brightness scaled by 1 +- this each frame", "F"},
+    {"shadow", 0, 0, G_OPTION_ARG_STRING, &shadow,
+        "A soft cloud shadow crossing the frame during START-END", "SPAN"},
+    {"shadow-size", 0, 0, G_OPTION_ARG_DOUBLE, &hard.shadow_size,
+        "Shadow width, in frame heights", "F"},
+    {"shadow-depth", 0, 0, G_OPTION_ARG_DOUBLE, &hard.shadow_depth,
+        "Shadow darkening at its centre, a fraction", "F"},
+    {"bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "kbit/s", "K"},
+    {"cbr", 0, 0, G_OPTION_ARG_NONE, &cbr,
+        "Constant bitrate, as IP cameras send", NULL},
+    {"h265", 0, 0, G_OPTION_ARG_NONE, &h265, "H.265 instead of H.264", NULL},
+    {"gop", 0, 0, G_OPTION_ARG_INT, &gop,
+        "Frames from keyframe to keyframe (default: 2 s)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Noise seed", "N"},
     {"sync-marks", 0, 0, G_OPTION_ARG_NONE, &sync_marks,
         "Add an audio track with a tone, and a white corner square, at the "
@@ -83,12 +117,28 @@ main (int argc, char **argv)
     g_printerr ("%s\n", e.what ());
     return 1;
   }
+  try {
+    if (relocations)
+      spec.add_relocations (relocations, travel);
+    if (shadow && (std::sscanf (shadow, "%lf-%lf", &hard.shadow_start,
+                &hard.shadow_end) != 2 || hard.shadow_end <= hard.shadow_start))
+      throw std::invalid_argument ("--shadow needs START-END");
+  } catch (const std::invalid_argument &e) {
+    g_printerr ("%s\n", e.what ());
+    return 1;
+  }
+  spec.hard = hard;
   for (clipgen::MovingBox &box : spec.boxes) {
     box.size = box_size;
     box.speed = box_speed;
     box.contrast = box_contrast;
   }
-  std::string result = clipgen::write_clip (spec, argv[1], bitrate);
+  clipgen::Encoding encoding;
+  encoding.bitrate_kbps = bitrate;
+  encoding.cbr = cbr;
+  encoding.h265 = h265;
+  encoding.gop = gop;
+  std::string result = clipgen::write_clip (spec, argv[1], encoding);
   if (!result.empty ()) {
     g_printerr ("%s\n", result.c_str ());
     return 2;

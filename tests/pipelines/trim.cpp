@@ -96,8 +96,9 @@ check_trim (const clipgen::ClipSpec & spec, const std::string & encoder,
   const std::string input = temp_path ("in.mp4");
   const std::string output = g_path_get_dirname (input.c_str ()) +
       std::string ("/out.mp4");
-  const std::string written = clipgen::write_clip (spec, input,
-      bitrate_kbps);
+  clipgen::Encoding encoding;
+  encoding.bitrate_kbps = bitrate_kbps;
+  const std::string written = clipgen::write_clip (spec, input, encoding);
   fail_unless_equals_string (written.c_str (), "");
 
   const std::string decode = "filesrc location=\"" + input + "\" ! "
