@@ -65,6 +65,10 @@ print_usage (FILE *to, const std::string &command)
       "  --ignore-regions R       never analyse these rectangles\n"
       "  --ignore-mask FILE.pgm   never analyse the black parts of this "
       "picture\n"
+      "  --keep-clutter           count many small changes (a flock, a "
+      "distant\n"
+      "                           crowd) that are otherwise taken for snow "
+      "or rain\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n"
@@ -250,7 +254,9 @@ check_element_values (Options &o)
 {
   for (auto &[name, value] : o.detect_props) {
     const std::string option = "--" + name;
-    if (name == "regions" || name == "ignore-regions"
+    if (name == "ignore-clutter") {
+      continue;                 /* set by a flag, not a value */
+    } else if (name == "regions" || name == "ignore-regions"
         || name == "ignore-mask") {
       const std::string refusal = detector_refuses (name, value);
       if (!refusal.empty ())
@@ -367,6 +373,9 @@ parse_options (int argc, char **argv, Options &o)
           || a == "--ignore-regions" || a == "--ignore-mask") {
         once (a);
         o.detect_props.push_back ({a.substr (2), need ()});
+      } else if (a == "--keep-clutter") {
+        once (a);
+        o.detect_props.push_back ({"ignore-clutter", "false"});
       } else if (a == "--min-static" || a == "--pre-roll"
           || a == "--post-roll") {
         once (a);

@@ -51,6 +51,7 @@ enum
   PROP_IGNORE_REGIONS,
   PROP_IGNORE_MASK,
   PROP_POST_MESSAGES,
+  PROP_IGNORE_CLUTTER,
 };
 
 /* 8-bit formats whose luma (or R, G, B) samples can be read in place. */
@@ -159,6 +160,9 @@ gst_stillframe_detect_set_property (GObject * object, guint prop_id,
       self->ignore_mask = g_value_dup_string (value);
       update_regions_locked (self);
       break;
+    case PROP_IGNORE_CLUTTER:
+      self->settings.ignore_clutter = g_value_get_boolean (value);
+      break;
     case PROP_POST_MESSAGES:
       self->post_messages = g_value_get_boolean (value);
       break;
@@ -195,6 +199,9 @@ gst_stillframe_detect_get_property (GObject * object, guint prop_id,
       break;
     case PROP_IGNORE_MASK:
       g_value_set_string (value, self->ignore_mask);
+      break;
+    case PROP_IGNORE_CLUTTER:
+      g_value_set_boolean (value, self->settings.ignore_clutter);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_boolean (value, self->post_messages);
@@ -532,6 +539,13 @@ gst_stillframe_detect_class_init (GstStillframeDetectClass * klass)
           "A greyscale PGM picture of the scene, stretched over the frame: "
           "its black parts (below 128) are never analysed, e.g. trees and a "
           "road (ffmpeg -i mask.png -pix_fmt gray mask.pgm makes one)", NULL,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_IGNORE_CLUTTER,
+      g_param_spec_boolean ("ignore-clutter", "Ignore clutter",
+          "Falling snow or rain: when the changes fall into 8 separate parts "
+          "or more, those smaller than 4 times their median size do not "
+          "count; turn off for many small movers of one size (a flock, a "
+          "distant crowd)", stillframe::DetectorSettings ().ignore_clutter,
           flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",

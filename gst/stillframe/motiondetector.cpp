@@ -68,6 +68,9 @@ constexpr double kSettleTime = 0.6;
 constexpr double kActivityBaseline = 0.5;
 constexpr int kActivityRadius = 6;
 constexpr double kLoneFrameFactor = 4.0;
+/* DetectorSettings::ignore_clutter's numbers. */
+constexpr int kClutterBlobs = 8;
+constexpr int kClutterFactor = 4;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
  * motion, see pass 3. */
@@ -509,6 +512,13 @@ struct MotionDetector::State {
   cv::Mat background_low, background_high;          /* local min/max */
   cv::Mat scratch[2];                               /* CV_32F, per pass */
   cv::Mat changed, flicker, active;                 /* CV_8U */
+  /* Changed pixels with changed neighbours, and their connected parts. */
+  cv::Mat kept;                                     /* CV_8U */
+  struct Part {
+    int area, x0, y0, x1, y1;
+  };
+  std::vector<Part> blob_parts;
+  std::vector<int> blob_stack, blob_areas;
   cv::Mat settled_time;                             /* CV_32F, seconds */
   cv::Mat light;          /* CV_32F, levels, per kLocalLightStride cell */
   std::vector<float> light_row;  /* one row of it at full resolution */
@@ -548,6 +558,8 @@ struct MotionDetector::State {
   /* The changed pixels with changed neighbours: score, decision, box. */
   FrameAnalysis find_motion (const FrameView &frame, int raw_changed,
       double noise_level);
+  void drop_clutter (int *changed_count, int *min_x, int *min_y, int *max_x,
+      int *max_y);
   /* Pass 4: the background follows the light and absorbs what settled. */
   void update_background (const std::array<float, 256> &light_offset,
       double interval, int raw_changed);
@@ -655,6 +667,7 @@ MotionDetector::State::configure (const FrameView &frame)
   sampled.create (height, width, CV_32F);
   light_row.resize (width);
   changed.create (height, width, CV_8U);
+  kept.create (height, width, CV_8U);
   active.create (height, width, CV_8U);
   flicker.create (height, width, CV_8U);
   learned = false;
@@ -1052,6 +1065,67 @@ MotionDetector::State::judge_pixels (const LightChange &change,
   return raw_changed;
 }
 
+/* When the changed pixels are clutter and maybe an object (see
+ * kClutterBlobs), counts the object's only. The parts are found by
+ * filling from each kept pixel: they are few, so this costs next to
+ * nothing beside a labelling of the whole image. */
+void
+MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
+    int *min_y, int *max_x, int *max_y)
+{
+  const int rows = kept.rows, cols = kept.cols;
+  std::uint8_t *mask = kept.ptr<std::uint8_t> (0);      /* continuous */
+  blob_parts.clear ();
+  for (int j = 0; j < rows; j++) {
+    if (!row_changed[j])
+      continue;
+    for (int i = 0; i < cols; i++) {
+      if (mask[j * cols + i] != 1)
+        continue;
+      Part part { 0, i, j, i, j };
+      mask[j * cols + i] = 2;
+      blob_stack.assign (1, j * cols + i);
+      while (!blob_stack.empty ()) {
+        const int at = blob_stack.back ();
+        blob_stack.pop_back ();
+        const int x = at % cols, y = at / cols;
+        part.area++;
+        part.x0 = std::min (part.x0, x), part.x1 = std::max (part.x1, x);
+        part.y0 = std::min (part.y0, y), part.y1 = std::max (part.y1, y);
+        for (int ny = std::max (y - 1, 0); ny <= std::min (y + 1, rows - 1);
+            ny++)
+          for (int nx = std::max (x - 1, 0); nx <= std::min (x + 1,
+                  cols - 1); nx++)
+            if (mask[ny * cols + nx] == 1) {
+              mask[ny * cols + nx] = 2;
+              blob_stack.push_back (ny * cols + nx);
+            }
+      }
+      blob_parts.push_back (part);
+    }
+  }
+  const int parts = (int) blob_parts.size ();
+  if (parts < kClutterBlobs)
+    return;
+  blob_areas.clear ();
+  for (const Part &part : blob_parts)
+    blob_areas.push_back (part.area);
+  std::nth_element (blob_areas.begin (), blob_areas.begin () + parts / 2,
+      blob_areas.end ());
+  const int least = kClutterFactor * blob_areas[parts / 2];
+  *changed_count = 0;
+  *min_x = cols, *min_y = rows, *max_x = -1, *max_y = -1;
+  for (const Part &part : blob_parts) {
+    if (part.area < least)
+      continue;
+    *changed_count += part.area;
+    *min_x = std::min (*min_x, part.x0);
+    *min_y = std::min (*min_y, part.y0);
+    *max_x = std::max (*max_x, part.x1);
+    *max_y = std::max (*max_y, part.y1);
+  }
+}
+
 FrameAnalysis
 MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
     double noise_level)
@@ -1061,6 +1135,8 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
    * by one rather than filtering the whole image. */
   int changed_count = 0;
   int min_x = cols, min_y = rows, max_x = -1, max_y = -1;
+  if (raw_changed > 0)
+    kept.setTo (0);
   for (int j = 0; raw_changed > 0 && j < rows; j++) {
     if (!row_changed[j])
       continue;
@@ -1069,6 +1145,7 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
     const std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
     const std::uint8_t *below = changed.ptr<std::uint8_t> (std::min (j + 1,
             rows - 1));
+    std::uint8_t *out = kept.ptr<std::uint8_t> (j);
     for (int i = 0; i < cols; i++) {
       if (!chg[i])
         continue;
@@ -1077,6 +1154,7 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
         neighbours += (j > 0 && above[x]) + chg[x]
             + (j + 1 < rows && below[x]);
       if (neighbours >= kMinNeighbourhoodCount) {
+        out[i] = 1;
         changed_count++;
         min_x = std::min (min_x, i);
         max_x = std::max (max_x, i);
@@ -1085,6 +1163,8 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
       }
     }
   }
+  if (changed_count > 0 && settings.ignore_clutter)
+    drop_clutter (&changed_count, &min_x, &min_y, &max_x, &max_y);
   FrameAnalysis result;
   result.noise_level = noise_level;
   result.score = (double) changed_count / analysed_count;

@@ -46,6 +46,15 @@ TEST (Options, TrimWithEverySpelling)
   EXPECT_EQ (o.detect_props[0].first, "threshold");
 }
 
+TEST (Options, KeepClutterTurnsTheFilterOff)
+{
+  Options o;
+  ASSERT_EQ (parse ({"scan", "a.mp4", "--keep-clutter"}, o), EXIT_DONE);
+  ASSERT_EQ (o.detect_props.size (), 1u);
+  EXPECT_EQ (o.detect_props[0].first, "ignore-clutter");
+  EXPECT_EQ (o.detect_props[0].second, "false");
+}
+
 TEST (Options, HelpAndVersionStopTheRun)
 {
   Options o;
@@ -67,6 +76,7 @@ TEST (Options, BadUsageIsRefused)
           {"scan", "a.mp4", "--threshold", "lots"},
           {"scan", "a.mp4", "--regions", "0:0:0:0"},    /* the detector's */
           {"scan", "a.mp4", "--quiet=yes"},             /* takes no value */
+          {"scan", "a.mp4", "--keep-clutter=no"},
           {"scan", "a.mp4", "-j", "2", "-j", "3"},       /* twice */
           {"trim", "a.mp4", "-o", "b.mp4", "--preset", "warp"},
           {"frobnicate", "a.mp4"},
