@@ -60,6 +60,10 @@ HARD_SCENARIOS = {
                   + CAMERA,
     "720p-flicker-shadow": "--width 1280 --height 720 --noise 3 --flicker "
                            "0.03 --shadow 5-40 --duration 45 --motion 20-22",
+    "720p-flicker-deep-shadow": "--width 1280 --height 720 --noise 3 "
+                                "--flicker 0.03 --shadow 5-40 --shadow-depth "
+                                "0.45 --shadow-size 0.8 --duration 45 "
+                                "--motion 20-22",
     "720p-timelapse-2fps": "--width 1280 --height 720 --noise 3 --fps 2 "
                            "--duration 240 --relocate 60,150 --travel 1.5",
     "720p-creep": "--width 1280 --height 720 --noise 3 --duration 30 "

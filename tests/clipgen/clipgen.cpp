@@ -207,12 +207,13 @@ Renderer::shade_and_shake (double t, std::uint8_t *y, int dx, int dy,
   const double gain = 1 + (hard.flicker > 0 ? (next_random (hard_rng_) & 1 ?
           hard.flicker : -hard.flicker) : 0);
   /* The shadow: a disc with a Gaussian edge, its centre crossing from
-   * beyond the left edge to beyond the right one. */
+   * two radii left of the frame to two right of it, where its edge has
+   * faded out: it comes and goes gradually. */
   const bool shadow = t >= hard.shadow_start && t < hard.shadow_end;
   const double radius = hard.shadow_size * h / 2;
   const double progress = shadow ? (t - hard.shadow_start)
       / (hard.shadow_end - hard.shadow_start) : 0;
-  const double cx = -radius + progress * (w + 2 * radius), cy = h / 2.0;
+  const double cx = -2 * radius + progress * (w + 4 * radius), cy = h / 2.0;
   std::vector<float> row_shade (w, 1.0f);
   for (int j = 0; j < h; j++) {
     if (shadow)

@@ -43,8 +43,9 @@ struct HardScene {
    * beating with the frame rate). */
   double flicker = 0;
   /* A soft cloud shadow crossing the frame from left to right during
-   * [shadow_start, shadow_end): a disc `shadow_size` frame heights across
-   * with a Gaussian edge, darkening by up to `shadow_depth` (fraction). */
+   * [shadow_start, shadow_end), coming in and going out gradually: a disc
+   * `shadow_size` frame heights across with a Gaussian edge, darkening by
+   * up to `shadow_depth` (fraction). */
   double shadow_start = 0, shadow_end = 0;
   double shadow_size = 1.2;
   double shadow_depth = 0.25;
