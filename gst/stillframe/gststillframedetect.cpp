@@ -542,10 +542,10 @@ gst_stillframe_detect_class_init (GstStillframeDetectClass * klass)
           flags));
   g_object_class_install_property (gobject_class, PROP_IGNORE_CLUTTER,
       g_param_spec_boolean ("ignore-clutter", "Ignore clutter",
-          "Falling snow or rain: when the changes fall into 8 separate parts "
-          "or more, those smaller than 4 times their median size do not "
-          "count; turn off for many small movers of one size (a flock, a "
-          "distant crowd)", stillframe::DetectorSettings ().ignore_clutter,
+          "Falling snow or rain: when the changes fall into 4 separate parts "
+          "or more, those smaller than 4 times their median size and than "
+          "0.15 % of the analysed area do not count; turn off for many small "
+          "movers of one size (a flock, a distant crowd)", stillframe::DetectorSettings ().ignore_clutter,
           flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",

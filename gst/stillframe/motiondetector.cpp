@@ -69,8 +69,11 @@ constexpr double kActivityBaseline = 0.5;
 constexpr int kActivityRadius = 6;
 constexpr double kLoneFrameFactor = 4.0;
 /* DetectorSettings::ignore_clutter's numbers. */
-constexpr int kClutterBlobs = 8;
+constexpr int kClutterBlobs = 4;
 constexpr int kClutterFactor = 4;
+/* Parts of at least this share of the analysed area always count: flakes
+ * and drops are smaller, a person is not. */
+constexpr double kClutterLargest = 0.0015;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
  * motion, see pass 3. */
@@ -1112,7 +1115,8 @@ MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
     blob_areas.push_back (part.area);
   std::nth_element (blob_areas.begin (), blob_areas.begin () + parts / 2,
       blob_areas.end ());
-  const int least = kClutterFactor * blob_areas[parts / 2];
+  const int least = std::min (kClutterFactor * blob_areas[parts / 2],
+      std::max (1, (int) (kClutterLargest * analysed_count)));
   *changed_count = 0;
   *min_x = cols, *min_y = rows, *max_x = -1, *max_y = -1;
   for (const Part &part : blob_parts) {

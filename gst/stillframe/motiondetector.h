@@ -92,10 +92,11 @@ struct DetectorSettings {
   /* Nor are the black parts of this mask. */
   MaskImage ignore_mask;
   /* Falling snow or rain changes many small patches all over the frame, a
-   * person one large one: when the changes fall into at least 8 separate
-   * parts, those smaller than 4 times their median size do not count. Off
-   * for scenes of many small movers of one size (a flock, a distant
-   * crowd), which it would take for clutter. */
+   * person one large one: when the changes fall into at least 4 separate
+   * parts, those smaller than 4 times their median size (and than 0.15 %
+   * of the analysed area) do not count. Off for scenes of many small
+   * movers of one size (a flock, a distant crowd), which it would take for
+   * clutter. */
   bool ignore_clutter = true;
 
   double noise_multiplier () const { return 10.0 - 7.0 * sensitivity; }

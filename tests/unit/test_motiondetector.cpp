@@ -347,6 +347,19 @@ TEST (Scenarios, SnowIsNotMotionButAWalkerInItIs)
   }
 }
 
+TEST (Scenarios, SeveralWalkersAreNotClutter)
+{
+  /* Five people of one size at once: parts as many as snow's, but each
+   * larger than a flake could be. */
+  clipgen::ClipSpec spec = small_spec (8, 3);
+  spec.add_spans ("2-6,2.3-6,2.6-6,2.9-6,3.2-6");
+  for (clipgen::MovingBox &box : spec.boxes)
+    box.size = 0.07;
+  MotionDetector detector;
+  Counts counts = run (spec, detector);
+  EXPECT_EQ (counts.motion_detected, counts.motion_frames);
+}
+
 TEST (Scenarios, SmallFaintObjectAtNightIsMotion)
 {
   /* A 9-pixel box, 30 levels over noise of sigma 10. */
