@@ -243,7 +243,10 @@ on_video_packet (GstAppSink *sink, gpointer data)
   if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     release_gop (gate, GST_BUFFER_PTS (buffer));
   gate->gop.push_back (buffer);
-  return gate->stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  g_mutex_lock (&gate->lock);
+  const bool stopping = gate->stopping;
+  g_mutex_unlock (&gate->lock);
+  return stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
 }
 
 void

@@ -12,7 +12,6 @@
 #include <gst/audio/audio.h>
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>

@@ -17,8 +17,8 @@
  *
  * The parts: options.h (the command line), plan.h (inputs, outputs and
  * their conflicts), job.h (one input's job and who owns what of it),
- * pipeline.h and copymode.h (what a job runs), supervise.h (running the
- * jobs), report.h (what they report).
+ * pipeline.h and copymode.h (what a job runs, built of elements.h's
+ * blocks), supervise.h (running the jobs), report.h (what they report).
  */
 #include "options.h"
 #include "plan.h"
