@@ -63,10 +63,18 @@ constexpr double kAbsorbTime = 60.0;
  * event soon after the hand has left. Activity is a change from the
  * previous frame or from the frame of up to kActivityBaseline before: a
  * person standing or sitting nearly still moves too slowly to show from
- * one frame to the next, but not over half a second, and stays an event. */
+ * one frame to the next, but not over half a second, and stays an event.
+ * The time is rounded to whole frames, at least one: at 2 fps a frame like
+ * the one before is half a second of stillness already. */
 constexpr double kSettleTime = 0.6;
 constexpr double kActivityBaseline = 0.5;
 constexpr int kActivityRadius = 6;
+/* Something that creeps (a fraction of a pixel a frame) changes the
+ * subsampled image only when an edge crosses a sample point, which may
+ * take longer than kSettleTime: it settles between two crossings. What
+ * settled is remembered for this long, and activity near it again puts
+ * the old background back, so that a slow mover stays an event. */
+constexpr double kSettleMemory = 3.0;
 constexpr double kLoneFrameFactor = 4.0;
 /* DetectorSettings::ignore_clutter's numbers. */
 constexpr int kClutterBlobs = 4;
@@ -523,6 +531,11 @@ struct MotionDetector::State {
   std::vector<Part> blob_parts;
   std::vector<int> blob_stack, blob_areas;
   cv::Mat settled_time;                             /* CV_32F, seconds */
+  /* What settled pixels showed before (CV_32F), and how long ago they
+   * settled (CV_32F, seconds; kSettleMemory or more: forgotten). */
+  cv::Mat settled_background, settled_age;
+  cv::Mat woken;                                    /* CV_8U */
+  int settled_remembered = 0;
   cv::Mat light;          /* CV_32F, levels, per kLocalLightStride cell */
   std::vector<float> light_row;  /* one row of it at full resolution */
   cv::Mat box_columns;                              /* for box_mean() */
@@ -559,13 +572,16 @@ struct MotionDetector::State {
   int judge_pixels (const LightChange &change, const Noise &noise,
       double interval);
   /* The changed pixels with changed neighbours: score, decision, box. */
+  /* Pass 3b: changed pixels that settled are learned, not counted. */
+  void settle (double interval, int raw_changed);
+  void wake_settled (double interval, const cv::Mat &activity_kernel);
   FrameAnalysis find_motion (const FrameView &frame, int raw_changed,
       double noise_level);
   void drop_clutter (int *changed_count, int *min_x, int *min_y, int *max_x,
       int *max_y);
   /* Pass 4: the background follows the light and absorbs what settled. */
   void update_background (const std::array<float, 256> &light_offset,
-      double interval, int raw_changed);
+      double interval);
   static FrameAnalysis analyse (State &s, const FrameView &frame,
       double timestamp_s);
   static FrameAnalysis analyse_baseline (State &s, const FrameView &frame,
@@ -672,6 +688,7 @@ MotionDetector::State::configure (const FrameView &frame)
   changed.create (height, width, CV_8U);
   kept.create (height, width, CV_8U);
   active.create (height, width, CV_8U);
+  woken.create (height, width, CV_8U);
   flicker.create (height, width, CV_8U);
   learned = false;
 }
@@ -860,6 +877,10 @@ MotionDetector::State::start_learning ()
   earlier_age = 0;
   changed.setTo (0);
   settled_time = cv::Mat::zeros (current.size (), CV_32F);
+  settled_background = cv::Mat::zeros (current.size (), CV_32F);
+  settled_age = cv::Mat (current.size (), CV_32F,
+      cv::Scalar (kSettleMemory));
+  settled_remembered = 0;
   variance = cv::Mat::zeros (current.size (), CV_32F);
   previous_over_threshold = false;
   learned = true;
@@ -1193,17 +1214,97 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
 }
 
 void
-MotionDetector::State::update_background (const std::array<float, 256>
-    &light_offset, double interval, int raw_changed)
+MotionDetector::State::settle (double interval, int raw_changed)
 {
-  const int rows = current.rows, cols = current.cols;
-  const std::array<float, 256> offset_lut = light_offset;
   static const cv::Mat activity_kernel = cv::getStructuringElement
       (cv::MORPH_RECT,
       cv::Size (2 * kActivityRadius + 1, 2 * kActivityRadius + 1));
-  /* Only changed pixels ask whether they are active. */
-  if (raw_changed > 0)
-    cv::dilate (flicker, active, activity_kernel);
+  const int rows = current.rows, cols = current.cols;
+  if (settled_remembered > 0)
+    wake_settled (interval, activity_kernel);
+  if (raw_changed == 0)
+    return;
+  cv::dilate (flicker, active, activity_kernel);
+  const double frames = std::max (1.0, std::round (kSettleTime / interval));
+  const float settle_after = (float) ((frames - 0.5) * interval);
+  for (int j = 0; j < rows; j++) {
+    if (!row_changed[j])
+      continue;
+    const float *cur = current.ptr<float> (j);
+    float *bg = background.ptr<float> (j);
+    float *settled = settled_time.ptr<float> (j);
+    float *before = settled_background.ptr<float> (j);
+    float *age = settled_age.ptr<float> (j);
+    std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
+    const std::uint8_t *row_active = active.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (!chg[i])
+        continue;
+      settled[i] = row_active[i] ? 0.0f : settled[i] + (float) interval;
+      if (settled[i] >= settle_after) {
+        settled[i] = 0;
+        chg[i] = 0;
+        settled_remembered += age[i] >= (float) kSettleMemory;
+        before[i] = bg[i];
+        age[i] = 0;
+        bg[i] = cur[i];
+      }
+    }
+  }
+}
+
+/* Settled pixels that go back to what they showed before wake what
+ * settled around them: its old background comes back, so that what is
+ * still there is foreground again and what left is not. The others age,
+ * and are forgotten after kSettleMemory. */
+void
+MotionDetector::State::wake_settled (double interval,
+    const cv::Mat &activity_kernel)
+{
+  const int rows = current.rows, cols = current.cols;
+  bool any_woken = false;
+  for (int j = 0; j < rows; j++) {
+    const float *cur = current.ptr<float> (j);
+    const float *bg = background.ptr<float> (j);
+    const float *before = settled_background.ptr<float> (j);
+    const float *age = settled_age.ptr<float> (j);
+    const std::uint8_t *row_flicker = flicker.ptr<std::uint8_t> (j);
+    std::uint8_t *out = woken.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      /* Active, and back to what it showed before it settled: what
+       * settled there is leaving. */
+      out[i] = age[i] < (float) kSettleMemory && row_flicker[i]
+          && std::fabs (cur[i] - before[i]) < std::fabs (cur[i] - bg[i]);
+      any_woken |= out[i] != 0;
+    }
+  }
+  if (any_woken)
+    cv::dilate (woken, woken, activity_kernel);
+  for (int j = 0; j < rows; j++) {
+    float *bg = background.ptr<float> (j);
+    const float *before = settled_background.ptr<float> (j);
+    float *age = settled_age.ptr<float> (j);
+    const std::uint8_t *wake = woken.ptr<std::uint8_t> (j);
+    for (int i = 0; i < cols; i++) {
+      if (age[i] >= (float) kSettleMemory)
+        continue;
+      if (any_woken && wake[i]) {
+        bg[i] = before[i];
+        age[i] = (float) kSettleMemory;
+      } else {
+        age[i] += (float) interval;
+      }
+      settled_remembered -= age[i] >= (float) kSettleMemory;
+    }
+  }
+}
+
+void
+MotionDetector::State::update_background (const std::array<float, 256>
+    &light_offset, double interval)
+{
+  const int rows = current.rows, cols = current.cols;
+  const std::array<float, 256> offset_lut = light_offset;
 
   /* Pass 4: background update. Changed pixels still follow the
    * illumination change as fast as the rest, so a light switched on while
@@ -1215,7 +1316,6 @@ MotionDetector::State::update_background (const std::array<float, 256>
     float *bg = background.ptr<float> (j);
     float *settled = settled_time.ptr<float> (j);
     const std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
-    const std::uint8_t *row_active = active.ptr<std::uint8_t> (j);
     const float *local_light = light.ptr<float> (j / kLocalLightStride);
     if (!row_changed[j]) {
       follow_row (cols, cur, follow, bg, settled);
@@ -1227,16 +1327,10 @@ MotionDetector::State::update_background (const std::array<float, 256>
         bg[i] += follow * (cur[i] - bg[i]);
         continue;
       }
-      settled[i] = row_active[i] ? 0.0f : settled[i] + (float) interval;
-      if (settled[i] >= kSettleTime) {
-        settled[i] = 0;
-        bg[i] = cur[i];
-      } else {
-        const float shifted = bg[i] + follow
-            * (offset_lut[std::clamp ((int) bg[i], 0, 255)]
-            + local_light[i / kLocalLightStride]);
-        bg[i] = shifted + absorb * (cur[i] - shifted);
-      }
+      const float shifted = bg[i] + follow
+          * (offset_lut[std::clamp ((int) bg[i], 0, 255)]
+          + local_light[i / kLocalLightStride]);
+      bg[i] = shifted + absorb * (cur[i] - shifted);
     }
   }
   earlier_age += interval;
@@ -1265,9 +1359,10 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   s.follow_local_light (light.offset_lut);
   const Noise noise = s.measure_noise (light);
   const int raw_changed = s.judge_pixels (light, noise, interval);
+  s.settle (interval, raw_changed);
   const FrameAnalysis result = s.find_motion (frame, raw_changed,
       noise.sigma);
-  s.update_background (light.offset_lut, interval, raw_changed);
+  s.update_background (light.offset_lut, interval);
   return result;
 }
 

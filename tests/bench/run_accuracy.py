@@ -69,6 +69,15 @@ HARD_SCENARIOS = {
     "720p-creep": "--width 1280 --height 720 --noise 3 --duration 30 "
                   "--motion 5-25 --box-speed 0.0059 --box-size 0.18 "
                   "--box-contrast 30 " + CAMERA,
+    # 80x130 px, 0.25 px a frame: it crosses a sample point of the
+    # analysed image about once a second.
+    "720p-creep-narrow": "--width 1280 --height 720 --noise 3 --duration 30 "
+                         "--motion 5-25 --box-speed 0.00586 --box-size 0.18 "
+                         "--box-aspect 0.615 --box-contrast 20 " + CAMERA,
+    "720p-creep-h265": "--width 1280 --height 720 --noise 4 --duration 30 "
+                       "--motion 5-25 --box-speed 0.00586 --box-size 0.18 "
+                       "--box-aspect 0.615 --box-contrast 30 --h265 "
+                       + CAMERA,
 }
 SCENARIOS.update(HARD_SCENARIOS)
 QUICK = ["720p-noisy", "720p-drift", "1080p-noisy"]

@@ -35,8 +35,9 @@ box_at (const ClipSpec &spec, const MovingBox &box, double t)
 {
   /* The box travels back and forth between the frame's edges, so it stays
    * in view however long its span. */
-  const int side = std::max (2, (int) std::lround (box.size * spec.height));
-  const double range = std::max (1, spec.width - side);
+  const int height = std::max (2, (int) std::lround (box.size * spec.height));
+  const int width = std::max (2, (int) std::lround (box.aspect * height));
+  const double range = std::max (1, spec.width - width);
   const double end = box.stand_after >= 0 ?
       std::min (box.end, box.start + box.stand_after) : box.end;
   double travelled = std::fmod ((std::clamp (t, box.start, end)
@@ -47,8 +48,8 @@ box_at (const ClipSpec &spec, const MovingBox &box, double t)
   if (t > end)
     travelled += box.sway * std::sin (2 * M_PI * 0.5 * (t - end));
   const int x0 = (int) std::lround (travelled);
-  const int y0 = (int) std::lround (box.y * spec.height) - side / 2;
-  return BoxPosition { x0, y0, x0 + side, y0 + side };
+  const int y0 = (int) std::lround (box.y * spec.height) - height / 2;
+  return BoxPosition { x0, y0, x0 + width, y0 + height };
 }
 
 }  // namespace
@@ -180,7 +181,9 @@ Renderer::render (int index, std::uint8_t *y, std::uint8_t *u,
       for (int xx = std::max (0, p.x0); xx < std::min (spec_.width, p.x1);
           xx++) {
         std::uint8_t &pixel = y[(std::size_t) yy * spec_.width + xx];
-        pixel = (std::uint8_t) std::clamp (pixel + box.contrast, 0, 255);
+        pixel = (std::uint8_t) std::clamp (box.luma >= 0 ? box.luma
+            + noise_[(offset + ((std::size_t) yy * spec_.width + xx) * 7)
+            & (kNoiseTableSize - 1)] : pixel + box.contrast, 0, 255);
       }
   }
   if (hard.precipitation > 0)

@@ -14,10 +14,15 @@ namespace clipgen {
 
 struct MovingBox {
   double start = 0, end = 0;  /* seconds; the box moves in [start, end) */
-  double size = 0.1;          /* side, as a fraction of the frame height */
+  double size = 0.1;          /* height, as a fraction of the frame height */
+  double aspect = 1;          /* width / height */
   double speed = 0.25;        /* frame widths per second */
   double y = 0.5;             /* centre, as a fraction of the frame height */
   int contrast = 60;          /* luma difference from the scene */
+  /* When >= 0: the box is this luma all over (a walker in plain clothes,
+   * which may match a part of the scene) instead of the scene brightened
+   * by `contrast`. */
+  int luma = -1;
   /* When >= 0: seconds after `start` at which the box stops travelling and
    * stands nearly still, swaying `sway` pixels like a person waiting. */
   double stand_after = -1;

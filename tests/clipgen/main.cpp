@@ -14,8 +14,8 @@ main (int argc, char **argv)
 {
   gint width = 640, height = 360, fps = 30, bitrate = 0, seed = 1;
   gdouble duration = 10, noise = 3, drift = 0, drift_period = 60;
-  gdouble box_size = 0.1, box_speed = 0.25;
-  gint box_contrast = 60;
+  gdouble box_size = 0.1, box_speed = 0.25, box_aspect = 1, box_y = -1;
+  gint box_contrast = 60, box_luma = -1;
   gchar *spans = NULL, *labels = NULL, *every = NULL, *relocations = NULL;
   gchar *shadow = NULL;
   gboolean sync_marks = FALSE, cbr = FALSE, h265 = FALSE;
@@ -38,11 +38,19 @@ main (int argc, char **argv)
         "Motion spans of LENGTH every PERIOD seconds, the first at PERIOD/2 "
         "(for clips with thousands of spans)", "PERIOD,LENGTH"},
     {"box-size", 0, 0, G_OPTION_ARG_DOUBLE, &box_size,
-        "Moving box side, fraction of the height", "F"},
+        "Moving box height, fraction of the frame height", "F"},
+    {"box-aspect", 0, 0, G_OPTION_ARG_DOUBLE, &box_aspect,
+        "Moving box width / height", "F"},
+    {"box-y", 0, 0, G_OPTION_ARG_DOUBLE, &box_y,
+        "Moving boxes' centre, fraction of the frame height (default: "
+        "each box on one of three rows)", "F"},
     {"box-speed", 0, 0, G_OPTION_ARG_DOUBLE, &box_speed,
         "Moving box speed, frame widths per second", "F"},
     {"box-contrast", 0, 0, G_OPTION_ARG_INT, &box_contrast,
         "Moving box luma difference from the scene", "L"},
+    {"box-luma", 0, 0, G_OPTION_ARG_INT, &box_luma,
+        "Moving box of this luma all over instead (it may match a part of "
+        "the scene)", "L"},
     {"relocate", 0, 0, G_OPTION_ARG_STRING, &relocations,
         "Objects moved to a new place at these times: each comes in, "
         "travels --travel seconds and stays, still (only the travel is "
@@ -132,6 +140,10 @@ main (int argc, char **argv)
     box.size = box_size;
     box.speed = box_speed;
     box.contrast = box_contrast;
+    box.aspect = box_aspect;
+    box.luma = box_luma;
+    if (box_y >= 0)
+      box.y = box_y;
   }
   clipgen::Encoding encoding;
   encoding.bitrate_kbps = bitrate;

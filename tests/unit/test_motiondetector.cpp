@@ -321,6 +321,56 @@ TEST (Scenarios, SlowCreepIsMotion)
   EXPECT_GE (counts.motion_detected, counts.motion_frames * 99 / 100);
 }
 
+TEST (Scenarios, CreepAcrossSamplePointsStaysAnEvent)
+{
+  /* 80x130 px at 720p creeping 0.25 px a frame: an edge crosses a sample
+   * point of the analysed image (8 px apart) about once a second, and
+   * looks still in between for longer than the settle time. */
+  clipgen::ClipSpec spec = small_spec (12, 3);
+  spec.width = 1280;
+  spec.height = 720;
+  spec.add_spans ("1-11");
+  spec.boxes[0].size = 0.18;
+  spec.boxes[0].aspect = 0.615;
+  spec.boxes[0].speed = 0.25 * 30 / 1280;
+  spec.boxes[0].contrast = 20;
+  MotionDetector detector;
+  const Counts counts = run (spec, detector);
+  /* Gaps stay well under the cut's min-static-duration (3 s), so the
+   * creep is kept whole. */
+  EXPECT_LT (counts.longest_missed_run, 2 * 30);
+  /* Only its vanishing at the end, a change, for less than the settle
+   * time. */
+  EXPECT_LT (counts.static_detected, 18);
+}
+
+TEST (Scenarios, RelocatedObjectIsSceneryAfterTheSettleTime)
+{
+  /* An object carried in for 1 s and put down is motion while carried and
+   * scenery soon after; at 2 fps (a time-lapse) from the frame after the
+   * one that shows it arrive: a frame like the one before is half a second
+   * of stillness already. */
+  for (int fps : {30, 2}) {
+    clipgen::ClipSpec spec = small_spec (8, 3);
+    spec.fps = fps;
+    spec.add_relocations ("2", 1.0);
+    MotionDetector detector;
+    Scenario scenario (spec);
+    int last_motion = -1;
+    for (int i = 0; i < spec.frame_count (); i++)
+      if (detector.analyse (scenario.frame (i), scenario.time (i)).motion)
+        last_motion = i;
+    ASSERT_GE (last_motion, 0) << fps << " fps: never motion";
+    const double after_stop = scenario.time (last_motion) - 3.0;
+    if (fps == 2)
+      EXPECT_LT (after_stop, 0.5) << "motion until " << after_stop
+          << " s after the object stopped";
+    else
+      EXPECT_LE (after_stop, 0.8) << "motion until " << after_stop
+          << " s after the object stopped";
+  }
+}
+
 TEST (Scenarios, SnowIsNotMotionButAWalkerInItIs)
 {
   /* Streaks falling all over the frame the whole time; a box crosses from
