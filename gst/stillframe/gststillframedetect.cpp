@@ -544,7 +544,8 @@ gst_stillframe_detect_class_init (GstStillframeDetectClass * klass)
       g_param_spec_boolean ("ignore-clutter", "Ignore clutter",
           "Falling snow or rain: when the changes fall into 4 separate parts "
           "or more, those smaller than 4 times their median size and than "
-          "0.15 % of the analysed area do not count; turn off for many small "
+          "0.15 % of the analysed area do not count unless one was there in "
+          "the frame before; turn off for many small "
           "movers of one size (a flock, a distant crowd)", stillframe::DetectorSettings ().ignore_clutter,
           flags));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,

@@ -82,24 +82,38 @@ constexpr int kClutterFactor = 4;
 /* Parts of at least this share of the analysed area always count: flakes
  * and drops are smaller, a person is not. */
 constexpr double kClutterLargest = 0.0015;
+/* How far (analysis pixels) a smaller part may have moved since the frame
+ * before to count. */
+constexpr int kClutterTravel = 2;
+/* A frame with fewer parts is cluttered too while the scene's frames have
+ * kClutterParts or more on average over kClutterMemory (seconds): rain
+ * does not always make kClutterBlobs parts. */
+constexpr double kClutterParts = 3.0;
+constexpr double kClutterMemory = 1.0;
 constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
  * motion, see pass 3. */
 constexpr int kJitterRadius = 1;
+constexpr float kJitterShare = 0.75f;
 /* An isolated changed pixel is noise: keep pixels with at least this many
  * changed pixels in their 3x3 neighbourhood (themselves included). */
 constexpr int kMinNeighbourhoodCount = 3;
 /* Light that changes over part of the scene (a shadow cast from outside
- * the picture, a lamp, a cloud's edge) is smooth: what is left of the
- * difference after the global offset, averaged over a window of
- * 1/kLocalLightWindows of the analysis width, is taken as a local change
- * of light. Objects have edges, which such an average does not follow.
- * Foreground is left out of the average, and differences are clipped to
- * kLocalLightClip levels first, so that an object barely moves its
- * surroundings' light. The average is kept on a grid of every
- * kLocalLightStride-th pixel and row: it is smooth, and cheap there. */
+ * the picture, a lamp, a cloud's edge) is smooth and scales what it falls
+ * on: what is left of the difference after the global offset, as a share
+ * of the background, averaged over a window of 1/kLocalLightWindows of
+ * the analysis width, is taken as a local change of light. A share, not
+ * levels: a shadow darkens a white wall by more levels than the dark
+ * asphalt beside it, by the same share. Objects have edges, which such
+ * an average does not follow. Foreground is left out of the average, and
+ * shares are clipped to kLocalLightClip first, so that an object barely
+ * moves its surroundings' light. Backgrounds darker than kLightFloor
+ * count as that bright, so that noise on black is no change of light.
+ * The average is kept on a grid of every kLocalLightStride-th pixel and
+ * row: it is smooth, and cheap there. */
 constexpr int kLocalLightWindows = 10;
-constexpr float kLocalLightClip = 8.0f;
+constexpr float kLocalLightClip = 0.25f;
+constexpr float kLightFloor = 16.0f;
 constexpr int kLocalLightStride = 4;
 /* Surfaces answer a change of light by different amounts (a glossy
  * bottle, water, a specular highlight): a pixel's change is explained by
@@ -120,8 +134,16 @@ max_of (float a, float b)
   return a < b ? b : a;
 }
 
+/* The local change of light `share` (see kLocalLightWindows) in levels,
+ * on a background of `level`. */
+inline float
+light_levels (float share, float level)
+{
+  return share * max_of (level, kLightFloor);
+}
+
 /* The part of a pixel's own difference `own` that the local change of
- * light `local` explains: up to kLocalLightReach times it, in its
+ * light `local` (levels) explains: up to kLocalLightReach times it, in its
  * direction, and never more than the difference itself (it may explain a
  * change, never add one). */
 inline float
@@ -275,7 +297,9 @@ judge_row (int n, const float *__restrict cur, const float *__restrict prev,
     float value = cur[i] - offset[i];
     if constexpr (kWithLight)
       value -= light_within (light[i], value - bg[i]);
-    const float d = value - min_of (max_of (value, low[i]), high[i]);
+    const float lowest = bg[i] + kJitterShare * (low[i] - bg[i]);
+    const float highest = bg[i] + kJitterShare * (high[i] - bg[i]);
+    const float d = value - min_of (max_of (value, lowest), highest);
     const float d2 = d * d;
     /* 0 or 1, by multiplication: a branch would stop vectorisation. */
     const float is_changed = (float) (d2 > threshold2) * analysed[i];
@@ -529,6 +553,10 @@ struct MotionDetector::State {
     int area, x0, y0, x1, y1;
   };
   std::vector<Part> blob_parts;
+  std::vector<Part> previous_parts;   /* the frame before's, see drop_clutter */
+  double clutter_parts = 0;     /* parts per frame, averaged */
+  double clutter_rate = 0;      /* this frame's weight in the average */
+  int clutter_least = 0;
   std::vector<int> blob_stack, blob_areas;
   cv::Mat settled_time;                             /* CV_32F, seconds */
   /* What settled pixels showed before (CV_32F), and how long ago they
@@ -576,7 +604,7 @@ struct MotionDetector::State {
   void settle (double interval, int raw_changed);
   void wake_settled (double interval, const cv::Mat &activity_kernel);
   FrameAnalysis find_motion (const FrameView &frame, int raw_changed,
-      double noise_level);
+      double noise_level, double interval);
   void drop_clutter (int *changed_count, int *min_x, int *min_y, int *max_x,
       int *max_y);
   /* Pass 4: the background follows the light and absorbs what settled. */
@@ -779,8 +807,9 @@ MotionDetector::State::follow_local_light (const std::array<float, 256>
     for (int i = 0; i < light.cols; i++) {
       const int x = std::min (i * kLocalLightStride + kCentre, cols - 1);
       const int level = std::clamp ((int) bg[x], 0, 255);
-      out[i] = use[x] && !was_changed[x] ? std::clamp (cur[x] - bg[x]
-          - offset_lut[level], -kLocalLightClip, kLocalLightClip) : 0.0f;
+      out[i] = use[x] && !was_changed[x] ? std::clamp ((cur[x] - bg[x]
+              - offset_lut[level]) / max_of (bg[x], kLightFloor),
+          -kLocalLightClip, kLocalLightClip) : 0.0f;
     }
   }
   box_mean (light, std::max (1, cols / (2 * kLocalLightStride
@@ -883,6 +912,8 @@ MotionDetector::State::start_learning ()
   settled_remembered = 0;
   variance = cv::Mat::zeros (current.size (), CV_32F);
   previous_over_threshold = false;
+  previous_parts.clear ();
+  clutter_parts = 0;
   learned = true;
   frames_judged = 0;
 }
@@ -976,7 +1007,7 @@ MotionDetector::State::measure_noise (const LightChange &change) const
       /* The local light whole, not light_within (): limited to each
        * pixel's difference, it would shrink the noise as well. */
       const float d = cur[i] - bg[i] - offset_lut[level]
-          - local_light[i / kLocalLightStride];
+          - light_levels (local_light[i / kLocalLightStride], bg[i]);
       const int q = std::min ((int) (std::fabs (d) * kDeviationHistScale),
           kDeviationHistSize - 1);
       dev_hist[level / kBinWidth][q]++;
@@ -1034,7 +1065,7 @@ MotionDetector::State::judge_pixels (const LightChange &change,
     band2_lut[v] = bin_threshold[v / kBinWidth] * bin_threshold[v / kBinWidth];
   row_changed.assign (rows, 0);
   int raw_changed = 0;
-  bool row_has_light = false;
+  bool cells_have_light = false;
   for (int j = 0; j < rows; j++) {
     const float *cur = current.ptr<float> (j);
     const float *bg = background.ptr<float> (j);
@@ -1053,18 +1084,25 @@ MotionDetector::State::judge_pixels (const LightChange &change,
       offset[i] = offset_lut[level];
       band2[i] = band2_lut[level];
     }
-    /* The local light at every pixel of the row (rows of a cell share
-     * it). Mostly there is none: a local average under the noise level
-     * would explain too little to matter, and the row is judged without. */
+    /* The local light at every pixel of the row, in levels. Mostly there
+     * is none: a local average under the noise level would explain too
+     * little to matter, and the row is judged without. */
     float *row_light = light_row.data ();
+    const float *local_light = light.ptr<float> (j / kLocalLightStride);
     if (j % kLocalLightStride == 0) {
-      const float *local_light = light.ptr<float> (j / kLocalLightStride);
-      row_has_light = false;
-      for (int i = 0; i < cols; i++) {
-        const float local = local_light[i / kLocalLightStride];
-        row_light[i] = std::fabs (local) < overall_sigma ? 0.0f : local;
-        row_has_light |= row_light[i] != 0.0f;
-      }
+      /* Whether any cell of these rows could explain a noise level's
+       * worth, on the brightest background. */
+      cells_have_light = false;
+      for (int c = 0; c < light.cols && !cells_have_light; c++)
+        cells_have_light = std::fabs (light_levels (local_light[c], 255.0f))
+            >= overall_sigma;
+    }
+    bool row_has_light = false;
+    for (int i = 0; cells_have_light && i < cols; i++) {
+      const float local = light_levels (local_light[i / kLocalLightStride],
+          bg[i]);
+      row_light[i] = std::fabs (local) < overall_sigma ? 0.0f : local;
+      row_has_light |= row_light[i] != 0.0f;
     }
     /* All in floats (the analysed mask too), which vectorises; the
      * results overwrite the lookups: 1 for changed, 1 for flicker. */
@@ -1129,19 +1167,43 @@ MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
     }
   }
   const int parts = (int) blob_parts.size ();
-  if (parts < kClutterBlobs)
+  const int largest = std::max (1, (int) (kClutterLargest * analysed_count));
+  clutter_parts += clutter_rate * (parts - clutter_parts);
+  if (parts >= kClutterBlobs) {
+    blob_areas.clear ();
+    for (const Part &part : blob_parts)
+      blob_areas.push_back (part.area);
+    std::nth_element (blob_areas.begin (), blob_areas.begin () + parts / 2,
+        blob_areas.end ());
+    clutter_least = std::min (kClutterFactor * blob_areas[parts / 2],
+        largest);
+  }
+  if (parts < kClutterBlobs && clutter_parts < kClutterParts) {
+    previous_parts.swap (blob_parts);
     return;
-  blob_areas.clear ();
-  for (const Part &part : blob_parts)
-    blob_areas.push_back (part.area);
-  std::nth_element (blob_areas.begin (), blob_areas.begin () + parts / 2,
-      blob_areas.end ());
-  const int least = std::min (kClutterFactor * blob_areas[parts / 2],
-      std::max (1, (int) (kClutterLargest * analysed_count)));
+  }
+  /* A frame of a cluttered scene with fewer parts (fewer flakes, for a
+   * moment) is judged as the last one with enough. */
+  const int least = clutter_least;
+  /* A part under `largest` also has to be where one was in the frame
+   * before: a person is there again, a drop has fallen on. */
+  const auto was_there = [this] (const Part &part) {
+    for (const Part &before : previous_parts)
+      if (before.x0 <= part.x1 + kClutterTravel
+          && part.x0 <= before.x1 + kClutterTravel
+          && before.y0 <= part.y1 + kClutterTravel
+          && part.y0 <= before.y1 + kClutterTravel)
+        return true;
+    return false;
+  };
   *changed_count = 0;
   *min_x = cols, *min_y = rows, *max_x = -1, *max_y = -1;
+  int candidates = 0;
   for (const Part &part : blob_parts) {
     if (part.area < least)
+      continue;
+    blob_parts[candidates++] = part;
+    if (part.area < largest && !was_there (part))
       continue;
     *changed_count += part.area;
     *min_x = std::min (*min_x, part.x0);
@@ -1149,12 +1211,17 @@ MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
     *max_x = std::max (*max_x, part.x1);
     *max_y = std::max (*max_y, part.y1);
   }
+  blob_parts.resize (candidates);
+  previous_parts.swap (blob_parts);
 }
 
 FrameAnalysis
 MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
-    double noise_level)
+    double noise_level, double interval)
 {
+  /* A plain mean over the first frames, as for the noise variance. */
+  clutter_rate = std::max (1.0 / frames_judged,
+      1.0 - std::exp (-interval / kClutterMemory));
   const int rows = current.rows, cols = current.cols;
   /* Changed pixels are usually few: their neighbourhoods are counted one
    * by one rather than filtering the whole image. */
@@ -1188,8 +1255,12 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
       }
     }
   }
-  if (changed_count > 0 && settings.ignore_clutter)
+  if (changed_count > 0 && settings.ignore_clutter) {
     drop_clutter (&changed_count, &min_x, &min_y, &max_x, &max_y);
+  } else {
+    clutter_parts -= clutter_rate * clutter_parts;
+    previous_parts.clear ();
+  }
   FrameAnalysis result;
   result.noise_level = noise_level;
   result.score = (double) changed_count / analysed_count;
@@ -1361,7 +1432,7 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   const int raw_changed = s.judge_pixels (light, noise, interval);
   s.settle (interval, raw_changed);
   const FrameAnalysis result = s.find_motion (frame, raw_changed,
-      noise.sigma);
+      noise.sigma, interval);
   s.update_background (light.offset_lut, interval);
   return result;
 }

@@ -94,7 +94,8 @@ struct DetectorSettings {
   /* Falling snow or rain changes many small patches all over the frame, a
    * person one large one: when the changes fall into at least 4 separate
    * parts, those smaller than 4 times their median size (and than 0.15 %
-   * of the analysed area) do not count. Off for scenes of many small
+   * of the analysed area) do not count, and those between the two count
+   * only where one was in the frame before. Off for scenes of many small
    * movers of one size (a flock, a distant crowd), which it would take for
    * clutter. */
   bool ignore_clutter = true;

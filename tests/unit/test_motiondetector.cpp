@@ -397,6 +397,37 @@ TEST (Scenarios, SnowIsNotMotionButAWalkerInItIs)
   }
 }
 
+TEST (Scenarios, HeavyRainIsNotMotionButAWalkerInItIs)
+{
+  /* Long, fast drops, dense: now and then a few of them land together
+   * as a part larger than the rest, or a frame has only a few parts. */
+  clipgen::ClipSpec spec = small_spec (12, 3);
+  spec.width = 1280;
+  spec.height = 720;
+  spec.hard.precipitation = 800;
+  spec.hard.precipitation_length = 14;
+  spec.hard.precipitation_speed = 24;
+  spec.hard.precipitation_contrast = 40;
+  spec.add_spans ("5-8");
+  MotionDetector detector;
+  Scenario scenario (spec);
+  int motion_frames = 0, motion_detected = 0, static_detected = 0;
+  for (int i = 0; i < spec.frame_count (); i++) {
+    const bool motion = detector.analyse (scenario.frame (i),
+        scenario.time (i)).motion;
+    if (spec.frame_has_motion (i)) {
+      motion_frames++;
+      motion_detected += motion;
+    } else if (scenario.time (i) >= 1.0) {
+      /* After the first second, in which the scene is learned from
+       * frames with drops in them and its clutter counted. */
+      static_detected += motion;
+    }
+  }
+  EXPECT_EQ (motion_detected, motion_frames);
+  EXPECT_EQ (static_detected, 0);
+}
+
 TEST (Scenarios, SeveralWalkersAreNotClutter)
 {
   /* Five people of one size at once: parts as many as snow's, but each
@@ -787,6 +818,26 @@ TEST (Scenarios, ObjectInsideSoftShadowIsMotion)
   }
   EXPECT_EQ (motion_before, 0);
   EXPECT_GE (motion_during, 27);        /* of 30 frames */
+}
+
+TEST (Scenarios, CloudShadowOverBrightAndDarkIsStill)
+{
+  /* A cloud shadow darkening by up to 25 % crosses the scene's bright and
+   * dark blocks, with fluorescent flicker: by many more levels on the
+   * bright ones, by the same share on all. A box crosses in it. */
+  clipgen::ClipSpec spec = small_spec (14, 3);
+  spec.width = 640;
+  spec.height = 360;
+  spec.hard.flicker = 0.03;
+  spec.hard.shadow_start = 1;
+  spec.hard.shadow_end = 13;
+  spec.hard.shadow_depth = 0.25;
+  spec.hard.shadow_size = 1.2;
+  spec.add_spans ("6-8");
+  MotionDetector detector;
+  const Counts counts = run (spec, detector);
+  EXPECT_EQ (counts.static_detected, 0);
+  EXPECT_EQ (counts.motion_detected, counts.motion_frames);
 }
 
 TEST (MotionDetector, Avx2VariantGivesTheBaselineResults)
