@@ -564,7 +564,7 @@ struct MotionDetector::State {
   cv::Mat settled_background, settled_age;
   cv::Mat woken;                                    /* CV_8U */
   int settled_remembered = 0;
-  cv::Mat light;          /* CV_32F, levels, per kLocalLightStride cell */
+  cv::Mat light;          /* CV_32F, a share, per kLocalLightStride cell */
   std::vector<float> light_row;  /* one row of it at full resolution */
   cv::Mat box_columns;                              /* for box_mean() */
   std::vector<float> box_prefix;                    /* for box_mean() */

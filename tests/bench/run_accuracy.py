@@ -58,6 +58,13 @@ HARD_SCENARIOS = {
     "720p-shake": "--width 1280 --height 720 --noise 3 --shake 2 "
                   "--duration 40 --motion 10-14,25-29 --box-contrast 15 "
                   + CAMERA,
+    # A walker in plain clothes (luma 139) ending its crossings over the
+    # block at the frame's right edge (luma about 149), in a shake of
+    # +-3 px.
+    "720p-shake-walker": "--width 1280 --height 720 --noise 3 --shake 3 "
+                         "--duration 40 --motion 10-19.4,25-34.4 --box-speed "
+                         "0.1 --box-size 0.12 --box-aspect 0.5 --box-y 0.58 "
+                         "--box-luma 139 " + CAMERA,
     "720p-flicker-shadow": "--width 1280 --height 720 --noise 3 --flicker "
                            "0.03 --shadow 5-40 --duration 45 --motion 20-22",
     "720p-flicker-deep-shadow": "--width 1280 --height 720 --noise 3 "

@@ -840,6 +840,47 @@ TEST (Scenarios, CloudShadowOverBrightAndDarkIsStill)
   EXPECT_EQ (counts.motion_detected, counts.motion_frames);
 }
 
+TEST (Scenarios, FlatCarOnAFlatRoadIsNotLight)
+{
+  /* A uniform car 12 % darker than a uniform road drives in from the
+   * edge: over all of it the change is one smooth share, as a shadow's
+   * would be. Its edges are sharp, and it was foreground from its first
+   * frames, so it does not pass for light. */
+  constexpr int kWidth = 640, kHeight = 360;
+  std::vector<std::uint8_t> pixels ((std::size_t) kWidth * kHeight);
+  std::mt19937 random (3);
+  std::normal_distribution<double> noise (0.0, 2.0);
+  MotionDetector detector;
+  int visible = 0, detected = 0, false_alarms = 0;
+  for (int i = 0; i < 150; i++) {
+    const double t = i / 30.0;
+    const int car_x = (int) std::lround (-160 + (t - 1.0) * 300);
+    const bool in_view = t >= 1.0 && t < 4.0 && car_x + 160 > 0
+        && car_x < kWidth;
+    for (int y = 0; y < kHeight; y++)
+      for (int x = 0; x < kWidth; x++) {
+        const bool car = in_view && x >= car_x && x < car_x + 160
+            && y >= 150 && y < 240;
+        pixels[(std::size_t) y * kWidth + x] = (std::uint8_t) std::lround (
+            std::clamp (120 + noise (random) - (car ? 15 : 0), 0.0, 255.0));
+      }
+    FrameView view;
+    view.channel[0] = pixels.data ();
+    view.row_stride = kWidth;
+    view.width = kWidth;
+    view.height = kHeight;
+    const bool motion = detector.analyse (view, t).motion;
+    if (in_view) {
+      visible++;
+      detected += motion;
+    } else if (i > 0) {
+      false_alarms += motion;
+    }
+  }
+  EXPECT_EQ (detected, visible);
+  EXPECT_EQ (false_alarms, 0);
+}
+
 TEST (MotionDetector, Avx2VariantGivesTheBaselineResults)
 {
   MotionDetector avx2, baseline;
