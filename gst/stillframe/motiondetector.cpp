@@ -55,6 +55,11 @@ constexpr float kMinNoiseSigma = 0.35f;
  * changed it absorbs the change slowly, so an object that stops is still
  * reported for a long while but is eventually accepted as scenery. */
 constexpr double kFollowTime = 2.0;
+/* Where the local light changes (a shadow passing), faster: a background
+ * that lags a deep, moving shadow by tens of levels leaves more than its
+ * smooth share can explain where the lag changes sign. */
+constexpr double kLightFollowTime = 1.0;
+constexpr float kLightFollowShare = 0.05f;
 constexpr double kVarianceTime = 5.0;
 constexpr double kAbsorbTime = 60.0;
 /* Foreground with no activity within kActivityRadius (analysis pixels)
@@ -72,8 +77,9 @@ constexpr int kActivityRadius = 6;
 /* Something that creeps (a fraction of a pixel a frame) changes the
  * subsampled image only when an edge crosses a sample point, which may
  * take longer than kSettleTime: it settles between two crossings. What
- * settled is remembered for this long, and activity near it again puts
- * the old background back, so that a slow mover stays an event. */
+ * settled is remembered for this long, and where it goes back to what it
+ * showed before (its trailing edge moves on), the old background comes
+ * back around it, so that a slow mover stays an event. */
 constexpr double kSettleMemory = 3.0;
 constexpr double kLoneFrameFactor = 4.0;
 /* DetectorSettings::ignore_clutter's numbers. */
@@ -94,6 +100,10 @@ constexpr double kDefaultFrameInterval = 1.0 / 30.0;
 /* How far (analysis pixels) the image may shift without counting as
  * motion, see pass 3. */
 constexpr int kJitterRadius = 1;
+/* ... narrowed to this share of the way from a pixel's background to its
+ * neighbours': a shift of most of a pixel, not all of it, so that an
+ * object that nearly matches the scenery beside a strong edge is not
+ * taken for the edge. */
 constexpr float kJitterShare = 0.75f;
 /* An isolated changed pixel is noise: keep pixels with at least this many
  * changed pixels in their 3x3 neighbourhood (themselves included). */
@@ -555,8 +565,7 @@ struct MotionDetector::State {
   std::vector<Part> blob_parts;
   std::vector<Part> previous_parts;   /* the frame before's, see drop_clutter */
   double clutter_parts = 0;     /* parts per frame, averaged */
-  double clutter_rate = 0;      /* this frame's weight in the average */
-  int clutter_least = 0;
+  int clutter_least = 0;        /* the last median rule's least area */
   std::vector<int> blob_stack, blob_areas;
   cv::Mat settled_time;                             /* CV_32F, seconds */
   /* What settled pixels showed before (CV_32F), and how long ago they
@@ -599,17 +608,17 @@ struct MotionDetector::State {
   /* Pass 3: which pixels changed (and flicker); returns how many. */
   int judge_pixels (const LightChange &change, const Noise &noise,
       double interval);
-  /* The changed pixels with changed neighbours: score, decision, box. */
   /* Pass 3b: changed pixels that settled are learned, not counted. */
   void settle (double interval, int raw_changed);
   void wake_settled (double interval, const cv::Mat &activity_kernel);
+  /* The changed pixels with changed neighbours: score, decision, box. */
   FrameAnalysis find_motion (const FrameView &frame, int raw_changed,
       double noise_level, double interval);
-  void drop_clutter (int *changed_count, int *min_x, int *min_y, int *max_x,
-      int *max_y);
+  void drop_clutter (double rate, int *changed_count, int *min_x,
+      int *min_y, int *max_x, int *max_y);
   /* Pass 4: the background follows the light and absorbs what settled. */
   void update_background (const std::array<float, 256> &light_offset,
-      double interval);
+      double interval, float noise_sigma);
   static FrameAnalysis analyse (State &s, const FrameView &frame,
       double timestamp_s);
   static FrameAnalysis analyse_baseline (State &s, const FrameView &frame,
@@ -1132,8 +1141,8 @@ MotionDetector::State::judge_pixels (const LightChange &change,
  * filling from each kept pixel: they are few, so this costs next to
  * nothing beside a labelling of the whole image. */
 void
-MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
-    int *min_y, int *max_x, int *max_y)
+MotionDetector::State::drop_clutter (double rate, int *changed_count,
+    int *min_x, int *min_y, int *max_x, int *max_y)
 {
   const int rows = kept.rows, cols = kept.cols;
   std::uint8_t *mask = kept.ptr<std::uint8_t> (0);      /* continuous */
@@ -1168,7 +1177,7 @@ MotionDetector::State::drop_clutter (int *changed_count, int *min_x,
   }
   const int parts = (int) blob_parts.size ();
   const int largest = std::max (1, (int) (kClutterLargest * analysed_count));
-  clutter_parts += clutter_rate * (parts - clutter_parts);
+  clutter_parts += rate * (parts - clutter_parts);
   if (parts >= kClutterBlobs) {
     blob_areas.clear ();
     for (const Part &part : blob_parts)
@@ -1219,8 +1228,9 @@ FrameAnalysis
 MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
     double noise_level, double interval)
 {
-  /* A plain mean over the first frames, as for the noise variance. */
-  clutter_rate = std::max (1.0 / frames_judged,
+  /* The weight of this frame's parts in their average: a plain mean over
+   * the first frames, as for the noise variance. */
+  const double clutter_rate = std::max (1.0 / frames_judged,
       1.0 - std::exp (-interval / kClutterMemory));
   const int rows = current.rows, cols = current.cols;
   /* Changed pixels are usually few: their neighbourhoods are counted one
@@ -1256,7 +1266,8 @@ MotionDetector::State::find_motion (const FrameView &frame, int raw_changed,
     }
   }
   if (changed_count > 0 && settings.ignore_clutter) {
-    drop_clutter (&changed_count, &min_x, &min_y, &max_x, &max_y);
+    drop_clutter (clutter_rate, &changed_count, &min_x, &min_y, &max_x,
+        &max_y);
   } else {
     clutter_parts -= clutter_rate * clutter_parts;
     previous_parts.clear ();
@@ -1372,7 +1383,7 @@ MotionDetector::State::wake_settled (double interval,
 
 void
 MotionDetector::State::update_background (const std::array<float, 256>
-    &light_offset, double interval)
+    &light_offset, double interval, float noise_sigma)
 {
   const int rows = current.rows, cols = current.cols;
   const std::array<float, 256> offset_lut = light_offset;
@@ -1381,6 +1392,8 @@ MotionDetector::State::update_background (const std::array<float, 256>
    * illumination change as fast as the rest, so a light switched on while
    * someone stands still does not leave a stale background around them. */
   const float follow = (float) (1.0 - std::exp (-interval / kFollowTime));
+  const float follow_light = (float) (1.0 - std::exp (-interval
+          / kLightFollowTime));
   const float absorb = (float) (1.0 - std::exp (-interval / kAbsorbTime));
   for (int j = 0; j < rows; j++) {
     const float *cur = current.ptr<float> (j);
@@ -1388,19 +1401,28 @@ MotionDetector::State::update_background (const std::array<float, 256>
     float *settled = settled_time.ptr<float> (j);
     const std::uint8_t *chg = changed.ptr<std::uint8_t> (j);
     const float *local_light = light.ptr<float> (j / kLocalLightStride);
-    if (!row_changed[j]) {
+    /* Whether any cell of the row is lit enough to be followed faster. */
+    bool row_lit = false;
+    for (int c = 0; c < light.cols && !row_lit; c++)
+      row_lit = std::fabs (local_light[c]) >= kLightFollowShare
+          && std::fabs (light_levels (local_light[c], 255.0f)) >= noise_sigma;
+    if (!row_changed[j] && !row_lit) {
       follow_row (cols, cur, follow, bg, settled);
       continue;
     }
     for (int i = 0; i < cols; i++) {
+      const float local = light_levels (local_light[i / kLocalLightStride],
+          bg[i]);
+      const float rate = std::fabs (local) >= noise_sigma
+          && std::fabs (local_light[i / kLocalLightStride]) >= kLightFollowShare
+          ? follow_light : follow;
       if (!chg[i]) {
         settled[i] = 0;
-        bg[i] += follow * (cur[i] - bg[i]);
+        bg[i] += rate * (cur[i] - bg[i]);
         continue;
       }
-      const float shifted = bg[i] + follow
-          * (offset_lut[std::clamp ((int) bg[i], 0, 255)]
-          + local_light[i / kLocalLightStride]);
+      const float shifted = bg[i] + rate
+          * (offset_lut[std::clamp ((int) bg[i], 0, 255)] + local);
       bg[i] = shifted + absorb * (cur[i] - shifted);
     }
   }
@@ -1433,7 +1455,7 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   s.settle (interval, raw_changed);
   const FrameAnalysis result = s.find_motion (frame, raw_changed,
       noise.sigma, interval);
-  s.update_background (light.offset_lut, interval);
+  s.update_background (light.offset_lut, interval, noise.sigma);
   return result;
 }
 
