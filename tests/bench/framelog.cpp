@@ -68,8 +68,9 @@ main (int argc, char **argv)
   GstElement *pipeline = gst_parse_launch (description, &error);
   g_free (description);
   g_free (uri);
-  if (!pipeline) {
-    g_printerr ("%s\n", error->message);
+  /* gst_parse_launch may return a pipeline and an error both. */
+  if (!pipeline || error) {
+    g_printerr ("%s\n", error ? error->message : "cannot make the pipeline");
     return 1;
   }
   GstElement *detect = gst_bin_get_by_name (GST_BIN (pipeline), "detect");
