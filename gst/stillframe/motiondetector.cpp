@@ -276,7 +276,8 @@ range3x3 (const cv::Mat &in, cv::Mat &low, cv::Mat &high, cv::Mat &row_low,
   }
 }
 
-/* Pass 4 for a row without changed pixels, the common case. */
+/* Pass 4 for a row without changed pixels or a change of light, the
+ * common case. */
 void
 follow_row (int n, const float *__restrict cur, float follow,
     float *__restrict background, float *__restrict settled)
@@ -616,7 +617,8 @@ struct MotionDetector::State {
       double noise_level, double interval);
   void drop_clutter (double rate, int *changed_count, int *min_x,
       int *min_y, int *max_x, int *max_y);
-  /* Pass 4: the background follows the light and absorbs what settled. */
+  /* Pass 4: the background follows the light; changed pixels are absorbed
+   * slowly. */
   void update_background (const std::array<float, 256> &light_offset,
       double interval, float noise_sigma);
   static FrameAnalysis analyse (State &s, const FrameView &frame,
