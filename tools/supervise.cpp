@@ -257,15 +257,17 @@ finish_job (Job *job)
 
   const std::string name = job->input.name;
   clear_progress_line ();
-  if (job->status == EXIT_DAMAGED_INPUT) {
-    const std::string last = job->notes.empty () ? "" : job->notes.back ();
+  const std::string last_note = job->notes.empty () ? "" : job->notes.back ();
+  if (job->status == EXIT_DAMAGED_INPUT)
     g_printerr ("stillframe: %s: damaged input, kept what could be read: "
-        "%s\n", name.c_str (), last.c_str ());
-  }
-  if (job->nothing_kept && job->status != EXIT_RUNTIME)
-    g_printerr ("stillframe: %s: %s: no output written\n", name.c_str (),
+        "%s\n", name.c_str (), last_note.c_str ());
+  if (job->nothing_kept && job->status != EXIT_RUNTIME) {
+    const std::string damage = job->damaged ? " (damaged input: nothing "
+        "moved in what could be read: " + last_note + ")" : "";
+    g_printerr ("stillframe: %s: %s: no output written%s\n", name.c_str (),
         job->interrupted ? "interrupted before anything moved" :
-        "nothing moved");
+        "nothing moved", damage.c_str ());
+  }
   else if (job->status == EXIT_DONE || job->status == EXIT_DAMAGED_INPUT) {
     const std::size_t count = events.size ();
     if (!o.quiet)
@@ -307,6 +309,10 @@ on_end_timeout (gpointer data)
 {
   Job *job = (Job *) data;
   job->finish_timer = 0;
+  /* Ending early follows a damaged input, which sets no error of its own. */
+  if (job->error.empty ())
+    job->error = "damaged input: " + (job->notes.empty () ? std::string ()
+        : job->notes.back ());
   job->error += " (and what was read could not be finished in time)";
   job->status = EXIT_RUNTIME;
   finish_job (job);
