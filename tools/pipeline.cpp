@@ -277,17 +277,34 @@ check_size_for_container (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* An allocation query is answered here, with no pool: encoded data needs
+ * none, and the query would otherwise wait until the muxer has taken all
+ * that is queued before it, which it may only do once the other stream
+ * has come, which the cut holds until this stream's thread moves on. */
+GstPadProbeReturn
+answer_allocation_query (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  return GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION ?
+      GST_PAD_PROBE_HANDLED : GST_PAD_PROBE_OK;
+}
+
 /* Encoded data waiting for the muxer. The muxer wants audio and video side
  * by side, and the cut only lets audio through as far as the video has been
  * decided: room for seconds of encoded data here keeps a muxer waiting for
  * one stream from blocking the cut's video thread, hence the audio, hence
- * the muxer (compressed, so this costs little memory). */
+ * the muxer (compressed, so this costs little memory). A caps change
+ * (damaged input) brings an allocation query, which must not pass. */
 GstElement *
 make_mux_queue ()
 {
   GstElement *queue = make ("queue");
   g_object_set (queue, "max-size-time", (guint64) 10 * GST_SECOND,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  GstPad *sink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      answer_allocation_query, NULL, NULL);
+  gst_object_unref (sink);
   return queue;
 }
 
