@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The recorder's decisions on plain sequences: a camera's packets and the
+ * analysed frames, as record.cpp feeds them. */
+#include "recorder.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+using namespace stillframe;
+using namespace stillframe::cli;
+
+namespace {
+
+constexpr Time kMs = kSecond / 1000;
+
+/* The packets of each file, by the number each was made with. */
+struct FakeSink : RecorderSink {
+  struct File {
+    Time start;
+    std::vector<int> video, audio;
+    std::vector<Time> video_times, audio_times;
+    bool closed = false;
+  };
+  std::vector<File> files;
+  std::vector<EventSummary> events;
+  bool open = false;
+
+  void open_file (Time start) override
+  {
+    EXPECT_FALSE (open);
+    files.push_back (File {start, {}, {}, {}, {}});
+    open = true;
+  }
+  void write (const RingPacket &packet) override
+  {
+    ASSERT_TRUE (open);
+    File &f = files.back ();
+    const int id = *static_cast<int *> (packet.payload.get ());
+    (packet.video ? f.video : f.audio).push_back (id);
+    (packet.video ? f.video_times : f.audio_times).push_back (packet.pts);
+  }
+  void close_file () override
+  {
+    EXPECT_TRUE (open);
+    files.back ().closed = true;
+    open = false;
+  }
+  void event_ended (const EventSummary &event) override
+  {
+    events.push_back (event);
+  }
+};
+
+/* A camera at `fps` with a keyframe every `gop` frames; `moving` says which
+ * frames move. Each frame's packet arrives `lag` frames before the frame is
+ * analysed (the decoder's delay). */
+struct Camera {
+  int fps = 10, gop = 10, lag = 2;
+  bool audio = false;
+  std::function<bool (Time)> moving;
+  /* Bytes of frame i's packet; keyframes 5000, others 500 unless set. */
+  std::function<std::size_t (int)> size;
+  RecorderSettings settings;
+
+  Time frame_time (int i) const { return (Time) i * kSecond / fps; }
+
+  void run (Recorder &recorder, int frames, bool finish = true) const
+  {
+    auto analyse = [&] (int i) {
+      AnalysedFrame f;
+      f.start = frame_time (i);
+      f.duration = kSecond / fps;
+      f.motion = moving (f.start);
+      f.score = f.motion ? 0.01 * (i % 7 + 1) : 0;
+      if (f.motion)
+        f.box = Box {i, 10, 20, 30};
+      recorder.add_frame (f);
+    };
+    for (int i = 0; i < frames; i++) {
+      RingPacket p;
+      p.pts = p.dts = frame_time (i);
+      p.duration = kSecond / fps;
+      p.keyframe = i % gop == 0;
+      p.bytes = size ? size (i) : p.keyframe ? 5000 : 500;
+      p.payload = std::make_shared<int> (i);
+      recorder.add_packet (p);
+      if (audio) {
+        /* Audio arrives a little ahead of the video of its time. */
+        RingPacket a;
+        a.video = false;
+        a.pts = a.dts = frame_time (i) + 30 * kMs;
+        a.duration = kSecond / fps;
+        a.bytes = 100;
+        a.payload = std::make_shared<int> (i);
+        recorder.add_packet (a);
+      }
+      if (i >= lag)
+        analyse (i - lag);
+    }
+    for (int i = std::max (0, frames - lag); i < frames; i++)
+      analyse (i);
+    if (finish)
+      recorder.finish (false);
+  }
+};
+
+std::function<bool (Time)>
+moving_during (std::vector<std::pair<double, double>> spans)
+{
+  return [spans] (Time t) {
+    for (auto [from, to] : spans)
+      if (t >= (Time) (from * kSecond) && t < (Time) (to * kSecond))
+        return true;
+    return false;
+  };
+}
+
+std::vector<int>
+range (int from, int to)
+{
+  std::vector<int> r;
+  for (int i = from; i < to; i++)
+    r.push_back (i);
+  return r;
+}
+
+}  // namespace
+
+TEST (Recorder, FileHoldsTheEventAndItsRollsFromTheKeyframeBefore)
+{
+  Camera cam;
+  cam.moving = moving_during ({{5.5, 6.5}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 150);
+  ASSERT_EQ (sink.files.size (), 1u);
+  /* Pre-roll from 4.5 s reaches back to the keyframe at 4.0 s; the
+   * post-roll ends at 7.5 s. */
+  EXPECT_EQ (sink.files[0].start, 4 * kSecond);
+  EXPECT_EQ (sink.files[0].video, range (40, 75));
+  EXPECT_TRUE (sink.files[0].closed);
+  ASSERT_EQ (sink.events.size (), 1u);
+  const EventSummary &e = sink.events[0];
+  EXPECT_EQ (e.start, 5500 * kMs);
+  EXPECT_EQ (e.end, 6500 * kMs);
+  EXPECT_EQ (e.recorded_start, 4 * kSecond);
+  EXPECT_EQ (e.recorded_end, 7500 * kMs);
+  EXPECT_EQ (e.files, 1u);
+  EXPECT_FALSE (e.cut_short);
+  EXPECT_DOUBLE_EQ (e.peak_score, 0.07);
+  EXPECT_EQ (e.box.x, 55);
+  EXPECT_EQ (e.box.width, 64 - 55 + 20);
+}
+
+TEST (Recorder, EventsCloserThanMinStaticShareAFile)
+{
+  Camera cam;
+  cam.moving = moving_during ({{3, 4}, {5.5, 6}, {12, 13}});
+  cam.settings.cut = CutSettings {3 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 200);
+  ASSERT_EQ (sink.files.size (), 2u);
+  EXPECT_EQ (sink.files[0].video, range (20, 70));
+  EXPECT_EQ (sink.files[1].video, range (110, 140));
+  ASSERT_EQ (sink.events.size (), 2u);
+  EXPECT_EQ (sink.events[0].start, 3 * kSecond);
+  EXPECT_EQ (sink.events[0].end, 6 * kSecond);
+}
+
+TEST (Recorder, NextEventMayStartInsideTheLastOnesGop)
+{
+  /* GOP 4 s: the second event's pre-roll reaches back into packets the
+   * first file already has, which the ring must still hold. */
+  Camera cam;
+  cam.gop = 40;
+  cam.moving = moving_during ({{1, 2}, {9.5, 10}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 150);
+  ASSERT_EQ (sink.files.size (), 2u);
+  EXPECT_EQ (sink.files[0].video, range (0, 30));
+  EXPECT_EQ (sink.files[1].start, 8 * kSecond);
+  EXPECT_EQ (sink.files[1].video, range (80, 110));
+}
+
+TEST (Recorder, LongEventGoesOnInNewFilesAtKeyframes)
+{
+  Camera cam;
+  cam.moving = moving_during ({{2, 20}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  cam.settings.segment_max = 5 * kSecond;
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 300);
+  /* 1 s to 21 s in files of 5 s, each from a keyframe. */
+  ASSERT_EQ (sink.files.size (), 4u);
+  std::vector<int> all;
+  for (const auto &f : sink.files) {
+    EXPECT_TRUE (f.closed);
+    ASSERT_FALSE (f.video.empty ());
+    EXPECT_EQ (f.video.front () % cam.gop, 0);
+    EXPECT_EQ (f.start, cam.frame_time (f.video.front ()));
+    EXPECT_LE (f.video.size (), 50u);
+    all.insert (all.end (), f.video.begin (), f.video.end ());
+  }
+  EXPECT_EQ (all, range (10, 210));
+  ASSERT_EQ (sink.events.size (), 1u);
+  EXPECT_EQ (sink.events[0].files, 4u);
+}
+
+TEST (Recorder, AudioOfTheRecordedSpanGoesWithIt)
+{
+  Camera cam;
+  cam.audio = true;
+  cam.moving = moving_during ({{5, 6}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 120);
+  ASSERT_EQ (sink.files.size (), 1u);
+  const auto &f = sink.files[0];
+  EXPECT_EQ (f.video, range (40, 70));
+  /* Audio from the file's start to the end of its last frame. */
+  EXPECT_EQ (f.audio, range (40, 70));
+  for (Time t : f.audio_times) {
+    EXPECT_GE (t, f.start);
+    EXPECT_LT (t, 7 * kSecond);
+  }
+}
+
+TEST (Recorder, SplitFilesShareNoAudio)
+{
+  Camera cam;
+  cam.audio = true;
+  cam.moving = moving_during ({{2, 12}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  cam.settings.segment_max = 4 * kSecond;
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 200);
+  ASSERT_GE (sink.files.size (), 3u);
+  std::vector<int> audio;
+  for (const auto &f : sink.files)
+    audio.insert (audio.end (), f.audio.begin (), f.audio.end ());
+  EXPECT_EQ (audio, range (10, 130));
+}
+
+TEST (Recorder, FirstKeyframeOpensAnEventThatStartedBeforeIt)
+{
+  /* Motion from the first frame, and no keyframe until 2 s (a camera
+   * joined mid-GOP: the packets before cannot be decoded). */
+  Camera cam;
+  cam.moving = moving_during ({{0, 3}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  int i = 0;
+  Camera late = cam;
+  late.gop = 1000;
+  /* Packets without a keyframe for 2 s, then the regular stream. */
+  for (; i < 20; i++) {
+    RingPacket p;
+    p.pts = cam.frame_time (i);
+    p.bytes = 500;
+    p.payload = std::make_shared<int> (i);
+    recorder.add_packet (p);
+    recorder.add_frame (AnalysedFrame {p.pts, kSecond / 10, true, 0.1, {}});
+  }
+  for (; i < 100; i++) {
+    RingPacket p;
+    p.pts = cam.frame_time (i);
+    p.keyframe = i % 10 == 0;
+    p.bytes = 500;
+    p.payload = std::make_shared<int> (i);
+    recorder.add_packet (p);
+    recorder.add_frame (AnalysedFrame {p.pts, kSecond / 10,
+            cam.moving (p.pts), 0.1, {}});
+  }
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].start, 2 * kSecond);
+  EXPECT_EQ (sink.files[0].video, range (20, 40));
+  ASSERT_EQ (sink.events.size (), 1u);
+  EXPECT_EQ (sink.events[0].start, 0u);
+}
+
+TEST (Recorder, FinishClosesAnEventThatWasStillGoing)
+{
+  Camera cam;
+  cam.moving = moving_during ({{5, 100}});
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 80, false);
+  EXPECT_TRUE (recorder.recording ());
+  recorder.finish (true);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_TRUE (sink.files[0].closed);
+  EXPECT_EQ (sink.files[0].video, range (40, 80));
+  ASSERT_EQ (sink.events.size (), 1u);
+  EXPECT_TRUE (sink.events[0].cut_short);
+  EXPECT_FALSE (recorder.recording ());
+}
+
+TEST (Recorder, EventThatHadEndedIsNotCutShort)
+{
+  Camera cam;
+  cam.moving = moving_during ({{5, 6}});
+  cam.settings.cut = CutSettings {3 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  /* Ends 2 s after the motion: the post-roll is done, min-static not. */
+  cam.run (recorder, 80, false);
+  recorder.finish (true);
+  ASSERT_EQ (sink.events.size (), 1u);
+  EXPECT_FALSE (sink.events[0].cut_short);
+  EXPECT_EQ (sink.files[0].video, range (40, 70));
+}
+
+TEST (Recorder, RingStaysBoundedOverHoursOfStillness)
+{
+  Camera cam;
+  cam.fps = 30;
+  cam.gop = 60;
+  cam.moving = moving_during ({{600, 601}});
+  cam.settings.cut = CutSettings {3 * kSecond, 2 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 30 * 60 * 20);
+  const RingStats s = recorder.ring_stats ();
+  /* What the decider holds back (3 s) plus a GOP (2 s), and the lag. */
+  EXPECT_LE (s.peak_span, 6 * kSecond);
+  EXPECT_EQ (s.gops_dropped_early, 0u);
+  EXPECT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].start, 598 * kSecond);
+}
+
+TEST (Recorder, RingBoundsDropTheOldestGop)
+{
+  Camera cam;
+  cam.gop = 10;
+  cam.moving = moving_during ({});
+  cam.settings.cut = CutSettings {3 * kSecond, 1 * kSecond, 1 * kSecond};
+  cam.settings.ring_max_bytes = 12000;    /* about two GOPs */
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 100);
+  const RingStats s = recorder.ring_stats ();
+  EXPECT_LE (s.peak_bytes, 12000u);
+  EXPECT_GT (s.gops_dropped_early, 0u);
+  EXPECT_TRUE (sink.files.empty ());
+}
+
+TEST (Recorder, BoundReachedWhileRecordingGoesOnInANewFile)
+{
+  Camera cam;
+  cam.moving = moving_during ({{3, 30}});
+  /* The detector 1.2 s behind, and one huge keyframe (a scene change at
+   * a high bitrate) past the bound: the GOP before it goes before the file
+   * has all of it. */
+  cam.lag = 12;
+  cam.size = [] (int i) -> std::size_t {
+    return i == 100 ? 40000 : i % 10 == 0 ? 5000 : 500;
+  };
+  cam.settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  cam.settings.ring_max_bytes = 45000;
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 400);
+  ASSERT_EQ (sink.files.size (), 2u);
+  for (const auto &f : sink.files) {
+    EXPECT_TRUE (f.closed);
+    ASSERT_FALSE (f.video.empty ());
+    EXPECT_EQ (f.video.front () % cam.gop, 0);
+    /* Each file is whole: no packet missing in it. */
+    EXPECT_EQ (f.video, range (f.video.front (), f.video.back () + 1));
+  }
+  EXPECT_GT (recorder.ring_stats ().gops_dropped_early, 0u);
+}
