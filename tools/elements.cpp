@@ -60,4 +60,22 @@ link_to_discard (GstBin *bin, GstPad *pad)
   gst_object_unref (sinkpad);
 }
 
+void
+set_from_string (GstElement *element, const std::string &name,
+    const std::string &value)
+{
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (element), name.c_str ());
+  if (!spec)
+    throw std::invalid_argument ("unknown property " + name);
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, spec->value_type);
+  if (!gst_value_deserialize (&v, value.c_str ())) {
+    g_value_unset (&v);
+    throw std::invalid_argument ("bad value '" + value + "' for " + name);
+  }
+  g_object_set_property (G_OBJECT (element), name.c_str (), &v);
+  g_value_unset (&v);
+}
+
 }  // namespace stillframe::cli

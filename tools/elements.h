@@ -20,6 +20,10 @@ GstElement *add_chain (GstBin *bin, std::initializer_list<GstElement *>
     elements);
 /* A new pad's media type ("video/x-h264", "audio/x-raw", ...). */
 std::string media_type (GstPad *pad);
+/* Sets a property from its text (as the options keep it); throws
+ * std::invalid_argument. */
+void set_from_string (GstElement *element, const std::string &name,
+    const std::string &value);
 /* A stream that is not kept still needs a sink. */
 void link_to_discard (GstBin *bin, GstPad *pad);
 

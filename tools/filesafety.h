@@ -79,6 +79,9 @@ public:
    * Returns an error message naming the target, or "". */
   std::string commit (bool replace);
 
+  /* Gives it another target in the same folder (the first was taken). */
+  void retarget (const std::string &target) { target_ = target; }
+
   /* Removes the hidden file (nothing else). */
   void discard ();
 

@@ -17,10 +17,7 @@ namespace stillframe::cli {
 
 namespace {
 
-/* A usage error; its text is printed after "stillframe: ". */
-struct BadUsage : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using BadUsage = UsageError;
 
 void
 print_usage (FILE *to, const std::string &command)
@@ -56,22 +53,11 @@ print_usage (FILE *to, const std::string &command)
       "                           - for standard output)\n"
       "  --csv FILE               write the event list as CSV (- for "
       "standard output)\n"
-      "  --threshold X            changed fraction of the frame for motion "
-      "(0.0005)\n"
-      "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
-      "  --analysis-width N       width of the analysed image (160)\n"
-      "  --regions R              only analyse x,y,w,h[;...] (pixels or "
-      "fractions)\n"
-      "  --ignore-regions R       never analyse these rectangles\n"
-      "  --ignore-mask FILE.pgm   never analyse the black parts of this "
-      "picture\n"
-      "  --keep-clutter           count many small changes (a flock, a "
-      "distant\n"
-      "                           crowd) that are otherwise taken for snow "
-      "or rain\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
-      "  --post-roll SECONDS      kept after motion (1)\n"
+      "  --post-roll SECONDS      kept after motion (1)\n");
+  print_element_options (to);
+  std::fprintf (to,
       "  -j, --jobs N             inputs processed at once (1)\n"
       "  --stall-timeout SECONDS  give up on an input that decodes nothing\n"
       "                           for this long (30)\n"
@@ -247,10 +233,75 @@ check_elements (const Options &o)
     throw std::runtime_error (missing);
 }
 
-/* Element values: numbers within the properties' ranges, presets the
- * encoder has, regions and masks the detector takes. */
+/* The encoder's preset, which it must have. */
 void
-check_element_values (Options &o)
+check_preset (const Options &o)
+{
+  if (!o.trim || o.copy)
+    return;
+  GParamSpec *presets = property_of ("x264enc", "speed-preset");
+  GEnumClass *klass = G_PARAM_SPEC_ENUM (presets)->enum_class;
+  std::string names;
+  for (guint i = 0; i < klass->n_values; i++) {
+    if (o.preset == klass->values[i].value_nick)
+      return;
+    names += std::string (i ? ", " : "") + klass->values[i].value_nick;
+  }
+  throw BadUsage ("--preset: unknown preset '" + o.preset + "' (" + names +
+      ")");
+}
+
+}  // namespace
+
+void
+print_element_options (FILE *to)
+{
+  std::fprintf (to,
+      "  --threshold X            changed fraction of the frame for motion "
+      "(0.0005)\n"
+      "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
+      "  --analysis-width N       width of the analysed image (160)\n"
+      "  --regions R              only analyse x,y,w,h[;...] (pixels or "
+      "fractions)\n"
+      "  --ignore-regions R       never analyse these rectangles\n"
+      "  --ignore-mask FILE.pgm   never analyse the black parts of this "
+      "picture\n"
+      "  --keep-clutter           count many small changes (a flock, a "
+      "distant\n"
+      "                           crowd) that are otherwise taken for snow "
+      "or rain\n");
+}
+
+bool
+take_element_option (const std::string &a,
+    const std::function<std::string ()> &value, std::set<std::string> &given,
+    ElementOptions &o)
+{
+  auto once = [&] () {
+    if (!given.insert (a).second)
+      throw BadUsage (a + " is given twice");
+  };
+  if (a == "--threshold" || a == "--sensitivity" || a == "--analysis-width"
+      || a == "--regions" || a == "--ignore-regions" || a == "--ignore-mask") {
+    once ();
+    o.detect_props.push_back ({a.substr (2), value ()});
+  } else if (a == "--keep-clutter") {
+    once ();
+    o.detect_props.push_back ({"ignore-clutter", "false"});
+  } else if (a == "--min-static" || a == "--pre-roll" || a == "--post-roll") {
+    once ();
+    o.cut_props.push_back ({a == "--min-static" ? "min-static-duration" :
+          a.substr (2), value ()});
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/* Element values: numbers within the properties' ranges, regions and
+ * masks the detector takes. */
+void
+check_element_options (ElementOptions &o)
 {
   for (auto &[name, value] : o.detect_props) {
     const std::string option = "--" + name;
@@ -273,21 +324,7 @@ check_element_values (Options &o)
   for (auto &[name, value] : o.cut_props)
     value = checked_number (cut_options.at (name), value,
         property_of ("stillframecut", name), (double) GST_SECOND, " s");
-  if (o.trim && !o.copy) {
-    GParamSpec *presets = property_of ("x264enc", "speed-preset");
-    GEnumClass *klass = G_PARAM_SPEC_ENUM (presets)->enum_class;
-    std::string names;
-    for (guint i = 0; i < klass->n_values; i++) {
-      if (o.preset == klass->values[i].value_nick)
-        return;
-      names += std::string (i ? ", " : "") + klass->values[i].value_nick;
-    }
-    throw BadUsage ("--preset: unknown preset '" + o.preset + "' (" + names +
-        ")");
-  }
 }
-
-}  // namespace
 
 int
 parse_options (int argc, char **argv, Options &o)
@@ -368,19 +405,7 @@ parse_options (int argc, char **argv, Options &o)
         trim_only ("scan writes no video");
         once (a);
         o.preset = need ();
-      } else if (a == "--threshold" || a == "--sensitivity"
-          || a == "--analysis-width" || a == "--regions"
-          || a == "--ignore-regions" || a == "--ignore-mask") {
-        once (a);
-        o.detect_props.push_back ({a.substr (2), need ()});
-      } else if (a == "--keep-clutter") {
-        once (a);
-        o.detect_props.push_back ({"ignore-clutter", "false"});
-      } else if (a == "--min-static" || a == "--pre-roll"
-          || a == "--post-roll") {
-        once (a);
-        o.cut_props.push_back ({a == "--min-static" ? "min-static-duration" :
-              a.substr (2), need ()});
+      } else if (take_element_option (a, need, given, o)) {
       } else if (a == "--stall-timeout") {
         once (a);
         const std::string text = need ();
@@ -439,7 +464,8 @@ parse_options (int argc, char **argv, Options &o)
     return EXIT_RUNTIME;
   }
   try {
-    check_element_values (o);
+    check_element_options (o);
+    check_preset (o);
   } catch (const BadUsage &e) {
     std::fprintf (stderr, "stillframe: %s\n", e.what ());
     return EXIT_BAD_INPUT;

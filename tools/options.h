@@ -7,13 +7,25 @@
 
 #include <gst/gst.h>
 
+#include <cstdio>
+
+#include <functional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace stillframe::cli {
 
-struct Options {
+/* The detector's and the cut's settings, which every command takes. */
+struct ElementOptions {
+  /* Element properties, only those given are set, as strings
+   * gst_value_deserialize reads. */
+  std::vector<std::pair<std::string, std::string>> detect_props, cut_props;
+};
+
+struct Options : ElementOptions {
   bool trim = false;
   std::vector<std::string> inputs;
   std::string output;
@@ -24,9 +36,6 @@ struct Options {
   /* An input that decodes no frame for this long is given up on. */
   GstClockTime stall_timeout = 30 * GST_SECOND;
   std::string preset = "veryfast";
-  /* Element properties, only those given are set, as strings
-   * gst_value_deserialize reads. */
-  std::vector<std::pair<std::string, std::string>> detect_props, cut_props;
 };
 
 /* Exit codes, documented in docs/stillframe.md. */
@@ -40,6 +49,23 @@ enum ExitCode {
   EXIT_NOTHING_KEPT = 4,
   EXIT_INTERRUPTED = 130,
 };
+
+/* A usage error; its text is printed after "stillframe: ". */
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/* For each command's parser: takes option `name` if it is the detector's
+ * or the cut's, reading its value with `value` and refusing it when
+ * `given` has it already. */
+bool take_element_option (const std::string &name,
+    const std::function<std::string ()> &value, std::set<std::string> &given,
+    ElementOptions &o);
+/* Checks the values against the elements' own ranges and refusals and
+ * puts them as the elements read them; throws UsageError. */
+void check_element_options (ElementOptions &o);
+/* The help lines of those options. */
+void print_element_options (FILE *to);
 
 /* Parses argv; prints the problem (or the help, or the version) itself.
  * Returns EXIT_DONE to go on, -1 when help or the version was asked for,

@@ -42,23 +42,6 @@ mark_reads_input (GstElement *element)
       GINT_TO_POINTER (1));
 }
 
-void
-set_from_string (GstElement *element, const std::string &name,
-    const std::string &value)
-{
-  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS
-      (element), name.c_str ());
-  if (!spec)
-    throw std::invalid_argument ("unknown property " + name);
-  GValue v = G_VALUE_INIT;
-  g_value_init (&v, spec->value_type);
-  if (!gst_value_deserialize (&v, value.c_str ())) {
-    g_value_unset (&v);
-    throw std::invalid_argument ("bad value '" + value + "' for " + name);
-  }
-  g_object_set_property (G_OBJECT (element), name.c_str (), &v);
-  g_value_unset (&v);
-}
 
 /* With --split, each kept span (it starts with a DISCONT frame, which the
  * encoder makes a keyframe) goes to a new file. */

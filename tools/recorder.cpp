@@ -30,6 +30,8 @@ Recorder::add_packet (RingPacket packet)
   if (!is_time (packet.time ()))      /* untimed: as the packet before it */
     packet.pts = ring_.empty () ? 0 : ring_.back ().packet.time ();
   ring_bytes_ += packet.bytes;
+  newest_ = is_time (newest_) ? std::max (newest_, packet.time ()) :
+      packet.time ();
   ring_.push_back (Slot {std::move (packet), next_seq_++});
   const Slot &slot = ring_.back ();
   if (recording_ && !file_open_ && slot.packet.video && slot.packet.keyframe)
@@ -80,6 +82,9 @@ Recorder::keep (const AnalysedFrame &frame)
 {
   const Time end = frame.start + (is_time (frame.duration) ?
       frame.duration : 0);
+  /* Packets up to this frame's: the next one's time may be a hair short of
+   * this one's end (a camera's clock jitters), never half a frame. */
+  write_until_ = frame.start + CutDecider::half_frame (frame.duration) + 1;
   if (!recording_) {
     recording_ = true;
     event_ = EventSummary ();
@@ -184,7 +189,7 @@ Recorder::write_pending ()
     if (p.video) {
       if (video_blocked || slot.seq < video_next_)
         continue;
-      if (p.time () >= kept_until_) {
+      if (p.time () >= write_until_) {
         video_blocked = true;
         continue;
       }
@@ -244,8 +249,7 @@ Recorder::trim ()
     }
   }
   while (ring_.size () > 1 && (ring_bytes_ > settings_.ring_max_bytes ||
-          ring_.back ().packet.time () - ring_.front ().packet.time () >
-          settings_.ring_max_time))
+          span () > settings_.ring_max_time))
     drop_oldest_gop ();
   update_stats ();
 }
@@ -273,13 +277,23 @@ Recorder::drop_oldest_gop ()
   }
 }
 
+/* From the oldest packet to the newest time seen: the streams' packets
+ * interleave, and their times need not rise in the ring's order. */
+Time
+Recorder::span () const
+{
+  if (ring_.empty ())
+    return 0;
+  const Time oldest = ring_.front ().packet.time ();
+  return newest_ > oldest ? newest_ - oldest : 0;
+}
+
 void
 Recorder::update_stats ()
 {
   stats_.packets = ring_.size ();
   stats_.bytes = ring_bytes_;
-  stats_.span = ring_.size () > 1 ? ring_.back ().packet.time () -
-      ring_.front ().packet.time () : 0;
+  stats_.span = span ();
   stats_.peak_bytes = std::max (stats_.peak_bytes, stats_.bytes);
   stats_.peak_span = std::max (stats_.peak_span, stats_.span);
 }

@@ -130,6 +130,7 @@ private:
   void write_pending ();
   void trim ();
   void drop_oldest_gop ();
+  Time span () const;
   void update_stats ();
 
   RecorderSettings settings_;
@@ -139,12 +140,15 @@ private:
   std::deque<Slot> ring_;
   std::uint64_t next_seq_ = 0;
   std::size_t ring_bytes_ = 0;
+  Time newest_ = kNoTime;
   RingStats stats_;
 
   /* The event being recorded. */
   bool recording_ = false, file_open_ = false, sink_open_ = false;
   EventSummary event_;
-  Time kept_until_ = kNoTime, file_start_ = kNoTime;
+  /* The end of the last kept frame; the time its packet is written up
+   * to. */
+  Time kept_until_ = kNoTime, write_until_ = kNoTime, file_start_ = kNoTime;
   /* The next packet of each stream to consider for the open file. */
   std::uint64_t video_next_ = 0, audio_next_ = 0;
   bool file_has_video_ = false;

@@ -2,6 +2,7 @@
 #include "recordfiles.h"
 
 #include "filesafety.h"
+#include "textformat.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,8 +21,6 @@
 namespace stillframe::cli {
 
 namespace {
-
-const char *const kExtensions[] = { ".mp4", ".mkv", ".mov", ".ts" };
 
 std::string
 extension_of (const std::string &name)
@@ -122,11 +121,7 @@ name_template_problem (const std::string &t)
           "folder";
   if (t.back () == '/')
     return "it must end with a file name";
-  const std::string ext = extension_of (t);
-  for (const char *known : kExtensions)
-    if (ext == known)
-      return "";
-  return "it must end with .mp4, .mkv, .mov or .ts";
+  return "";
 }
 
 std::string
@@ -264,6 +259,53 @@ RecordingIndex::apply (const Retention &rule, std::int64_t now,
       *error = "cannot write " + path_ + ": " + std::strerror (errno);
   }
   return deleted;
+}
+
+std::string
+iso8601 (std::int64_t wall_ns)
+{
+  const std::time_t seconds = (std::time_t) (wall_ns / 1000000000);
+  std::tm local {};
+  localtime_r (&seconds, &local);
+  char date[32], zone[8];
+  std::strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &local);
+  std::strftime (zone, sizeof zone, "%z", &local);
+  char text[64];
+  std::snprintf (text, sizeof text, "%s.%03d%.3s:%s", date,
+      (int) ((wall_ns / 1000000) % 1000), zone, zone + 3);
+  return text;
+}
+
+std::string
+event_json_line (const EventSummary &e,
+    const std::function<std::int64_t (Time)> &wall_ns,
+    const std::vector<std::string> &files)
+{
+  auto seconds = [] (Time t) { return fixed_seconds ((double) t / kSecond); };
+  /* An event whose motion the stream's end cut off before it was timed
+   * still has its recorded span. */
+  const Time start = is_time (e.start) ? e.start : e.recorded_start;
+  const Time end = is_time (e.end) ? e.end : e.recorded_end;
+  std::string line = "{\"start\":" + json_string (iso8601 (wall_ns (start))) +
+      ",\"end\":" + json_string (iso8601 (wall_ns (end))) +
+      ",\"stream_start\":" + seconds (start) + ",\"stream_end\":" +
+      seconds (end) + ",\"duration\":" + seconds (end - start) +
+      ",\"peak_score\":" + fixed_seconds (e.peak_score) +
+      ",\"box\":{\"x\":" + std::to_string (e.box.x) + ",\"y\":" +
+      std::to_string (e.box.y) + ",\"width\":" + std::to_string (e.box.width)
+      + ",\"height\":" + std::to_string (e.box.height) + "}";
+  line += ",\"file\":" + (files.empty () ? std::string ("null") :
+      json_string (files.front ())) + ",\"files\":[";
+  for (std::size_t i = 0; i < files.size (); i++)
+    line += (i ? "," : "") + json_string (files[i]);
+  line += "]";
+  if (is_time (e.recorded_start))
+    line += ",\"recorded_start\":" + json_string (iso8601 (wall_ns
+            (e.recorded_start))) + ",\"recorded_end\":" +
+        json_string (iso8601 (wall_ns (e.recorded_end)));
+  line += std::string (",\"cut_short\":") + (e.cut_short ? "true" : "false")
+      + "}\n";
+  return line;
 }
 
 std::uint64_t

@@ -6,6 +6,8 @@
  * No GLib types, unit-tested in tests/unit/test_recordfiles.cpp. */
 #pragma once
 
+#include "recorder.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,8 +15,8 @@
 
 namespace stillframe::cli {
 
-/* Why a --name template cannot be used, or "": it must name a file with a
- * container's extension (.mp4, .mkv, .mov, .ts) inside the folder. */
+/* Why a --name template cannot be used, or "": it must name a file inside
+ * the folder (its extension, which picks the muxer, is plan.h's). */
 std::string name_template_problem (const std::string &name_template);
 
 /* The template with strftime's conversions at `wall_ns` (nanoseconds since
@@ -60,6 +62,16 @@ public:
 private:
   std::string folder_, path_;
 };
+
+/* ISO 8601 in local time with its offset, to the millisecond:
+ * "2026-12-01T18:10:03.250+01:00". */
+std::string iso8601 (std::int64_t wall_ns);
+
+/* One line of --events: the event at wall-clock `wall_ns (t)` for its
+ * running time t, with the files that hold it. */
+std::string event_json_line (const EventSummary &event,
+    const std::function<std::int64_t (Time)> &wall_ns,
+    const std::vector<std::string> &files);
 
 /* "10G", "500M", "2.5GB", "1000000": bytes (powers of 1024), or 0 with
  * `error` set. */

@@ -4,6 +4,7 @@
  *
  *   stillframe trim INPUT... -o OUTPUT [options]
  *   stillframe scan INPUT... [options]
+ *   stillframe record SOURCE -o FOLDER [options]
  *
  * It builds GStreamer pipelines around stillframedetect and stillframecut:
  * decode, detect, cut (video and audio at the same running times), encode,
@@ -22,11 +23,13 @@
  */
 #include "options.h"
 #include "plan.h"
+#include "record.h"
 #include "supervise.h"
 
 #include <gst/gst.h>
 
 #include <clocale>
+#include <string>
 
 using namespace stillframe::cli;
 
@@ -38,6 +41,8 @@ main (int argc, char **argv)
   std::setlocale (LC_ALL, "");
   std::setlocale (LC_NUMERIC, "C");
   gst_init (NULL, NULL);
+  if (argc > 1 && std::string (argv[1]) == "record")
+    return run_record (argc, argv);
   Options options;
   const int parsed = parse_options (argc, argv, options);
   if (parsed < 0)

@@ -382,3 +382,54 @@ TEST (Recorder, BoundReachedWhileRecordingGoesOnInANewFile)
   }
   EXPECT_GT (recorder.ring_stats ().gops_dropped_early, 0u);
 }
+
+TEST (RecorderRing, AudioBehindTheOldestVideoIsNoHugeSpan)
+{
+  /* Audio a little older than the keyframe at the ring's front, arriving
+   * after it: the span must not wrap around. */
+  RecorderSettings settings;
+  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (settings, sink);
+  for (int i = 0; i < 100; i++) {
+    RingPacket v;
+    v.pts = (Time) i * kSecond / 10;
+    v.keyframe = i % 10 == 0;
+    v.bytes = 100;
+    v.payload = std::make_shared<int> (i);
+    recorder.add_packet (v);
+    RingPacket a = v;
+    a.video = false;
+    a.pts = v.pts > 50 * kMs ? v.pts - 50 * kMs : 0;
+    recorder.add_packet (a);
+    recorder.add_frame (AnalysedFrame {v.pts, kSecond / 10, i >= 40 && i < 50,
+            0.1, {}});
+  }
+  recorder.finish (false);
+  EXPECT_EQ (recorder.ring_stats ().gops_dropped_early, 0u);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+}
+
+TEST (RecorderRing, JitteredTimesTakeNoFrameMore)
+{
+  /* A camera's clock: each frame 100 ms +- 2 ms, durations a flat 100 ms,
+   * so a frame may start before the last one's end. */
+  RecorderSettings settings;
+  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (settings, sink);
+  for (int i = 0; i < 100; i++) {
+    RingPacket v;
+    v.pts = (Time) i * kSecond / 10 + (i % 2 ? 2 * kMs : 0);
+    v.keyframe = i % 10 == 0;
+    v.bytes = 100;
+    v.payload = std::make_shared<int> (i);
+    recorder.add_packet (v);
+    recorder.add_frame (AnalysedFrame {v.pts, kSecond / 10, i >= 40 && i < 50,
+            0.1, {}});
+  }
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+}

@@ -68,8 +68,7 @@ TEST_F (RecordFiles, TemplatesStayInsideTheFolder)
   EXPECT_NE (name_template_problem ("/etc/%H.mp4"), "");
   EXPECT_NE (name_template_problem ("../%H.mp4"), "");
   EXPECT_NE (name_template_problem ("a//b.mp4"), "");
-  EXPECT_NE (name_template_problem ("%H.avi"), "");
-  EXPECT_NE (name_template_problem ("%H"), "");
+  EXPECT_NE (name_template_problem ("%H/"), "");
   EXPECT_NE (name_template_problem (""), "");
   EXPECT_NE (name_template_problem ("a\nb.mp4"), "");
 }
@@ -162,4 +161,36 @@ TEST (ParseSize, Units)
   error.clear ();
   EXPECT_EQ (parse_size ("-1G", &error), 0u);
   EXPECT_NE (error, "");
+}
+
+TEST_F (RecordFiles, EventLineHasWallClockAndStreamTimes)
+{
+  EventSummary e;
+  e.start = 5500 * 1000000ull;
+  e.end = 6500 * 1000000ull;
+  e.recorded_start = 4 * stillframe::kSecond;
+  e.recorded_end = 7500 * 1000000ull;
+  e.peak_score = 0.07;
+  e.box = Box {10, 20, 30, 40};
+  e.files = 1;
+  const std::int64_t zero = kWhen * 1000000000LL;
+  const std::string line = event_json_line (e, [&] (stillframe::Time t) {
+        return zero + (std::int64_t) t; }, {"2026-12-01/17-10-07.mp4"});
+  EXPECT_EQ (line, "{\"start\":\"2026-12-01T17:10:08.500+00:00\","
+      "\"end\":\"2026-12-01T17:10:09.500+00:00\",\"stream_start\":5.500000,"
+      "\"stream_end\":6.500000,\"duration\":1.000000,\"peak_score\":0.070000,"
+      "\"box\":{\"x\":10,\"y\":20,\"width\":30,\"height\":40},"
+      "\"file\":\"2026-12-01/17-10-07.mp4\","
+      "\"files\":[\"2026-12-01/17-10-07.mp4\"],"
+      "\"recorded_start\":\"2026-12-01T17:10:07.000+00:00\","
+      "\"recorded_end\":\"2026-12-01T17:10:10.500+00:00\","
+      "\"cut_short\":false}\n");
+}
+
+TEST_F (RecordFiles, Iso8601HasTheLocalOffset)
+{
+  setenv ("TZ", "CET-1", 1);
+  tzset ();
+  EXPECT_EQ (iso8601 (kWhen * 1000000000LL + 5000000),
+      "2026-12-01T18:10:03.005+01:00");
 }
