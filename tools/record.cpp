@@ -118,6 +118,32 @@ running_time (const GstSegment *segment, GstClockTime t)
   return GST_CLOCK_TIME_IS_VALID (rt) ? rt : kNoTime;
 }
 
+/* The one always source pad of `bin`'s elements that is not linked. */
+GstPad *
+unlinked_source_pad (GstBin *bin)
+{
+  GstPad *found = nullptr;
+  GstIterator *elements = gst_bin_iterate_elements (bin);
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next (elements, &item) == GST_ITERATOR_OK) {
+    GstElement *e = GST_ELEMENT (g_value_get_object (&item));
+    GstIterator *pads = gst_element_iterate_src_pads (e);
+    GValue pad = G_VALUE_INIT;
+    while (!found && gst_iterator_next (pads, &pad) == GST_ITERATOR_OK) {
+      GstPad *p = GST_PAD (g_value_get_object (&pad));
+      if (!gst_pad_is_linked (p))
+        found = GST_PAD (gst_object_ref (p));
+      g_value_reset (&pad);
+    }
+    g_value_unset (&pad);
+    gst_iterator_free (pads);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (elements);
+  return found;
+}
+
 class RecordRun : public RecorderSink {
 public:
   explicit RecordRun (const RecordOptions &options);
@@ -502,8 +528,10 @@ RecordRun::build_source (Session *s)
   const std::string &src = o_.source;
   if (!o_.source_pipeline.empty ()) {
     GError *error = NULL;
+    /* Pads are not ghosted by the parser: it would take the sink pad of an
+     * element whose link to a demuxer is still to come. */
     GstElement *source = gst_parse_bin_from_description
-        (o_.source_pipeline.c_str (), TRUE, &error);
+        (o_.source_pipeline.c_str (), FALSE, &error);
     if (!source) {
       const std::string why = error ? error->message : "cannot make it";
       g_clear_error (&error);
@@ -511,12 +539,16 @@ RecordRun::build_source (Session *s)
     }
     g_clear_error (&error);
     gst_bin_add (bin, source);
-    GstPad *out = gst_element_get_static_pad (source, "src");
+    GstPad *out = unlinked_source_pad (GST_BIN (source));
     if (!out)
-      throw std::runtime_error ("--source-pipeline: it has no unlinked "
-          "source pad");
-    add_parser (out);
+      throw std::runtime_error ("--source-pipeline: its last element must "
+          "have a source pad (after a demuxer, name the stream: "
+          "qtdemux name=d d.video_0 ! h264parse)");
+    GstPad *ghost = gst_ghost_pad_new ("src", out);
     gst_object_unref (out);
+    gst_pad_set_active (ghost, TRUE);
+    gst_element_add_pad (source, ghost);
+    add_parser (ghost);
   } else if (g_str_has_prefix (src.c_str (), "/dev/") ||
       g_str_has_prefix (src.c_str (), "v4l2://")) {
     GstElement *v4l2 = make ("v4l2src");
@@ -640,7 +672,17 @@ RecordRun::on_stream (Session *s, GstPad *pad)
                       "veryfast");
                   gst_util_set_object_arg (G_OBJECT (encode), "pass",
                       "quant");
-                  g_object_set (encode, "key-int-max", 60u, NULL);
+                  /* A keyframe a second: the pre-roll reaches back no
+                   * further than it must. */
+                  GstCaps *caps = gst_pad_get_current_caps (decoded);
+                  gint num = 0;
+                  gint den = 1;
+                  if (caps)
+                    gst_structure_get_fraction (gst_caps_get_structure (caps,
+                            0), "framerate", &num, &den);
+                  gst_caps_replace (&caps, NULL);
+                  g_object_set (encode, "key-int-max", (guint) (num > 0 &&
+                          den > 0 ? std::max (1, num / den) : 30), NULL);
                   GstElement *parse = make ("h264parse");
                   add_chain (b, {tee, to_encode, convert, encode, parse});
                   GstPad *parsed = gst_element_get_static_pad (parse, "src");
@@ -942,7 +984,11 @@ RecordRun::write (const RingPacket &packet)
     return is_time (t) && t >= w->offset ? t - w->offset : GST_CLOCK_TIME_NONE;
   };
   GST_BUFFER_PTS (buffer) = shifted (packet.pts);
-  GST_BUFFER_DTS (buffer) = shifted (packet.dts);
+  /* RTP gives presentation times only: in a camera's stream (no B-frames)
+   * decoding goes in the same order, and a parser that had to guess would
+   * guess from a frame rate the stream may not state. */
+  GST_BUFFER_DTS (buffer) = shifted (is_time (packet.dts) ? packet.dts :
+      packet.pts);
   if (packet.video) {
     const Time end = packet.time () + (is_time (packet.duration) ?
         packet.duration : 0);

@@ -34,10 +34,15 @@ Recorder::add_packet (RingPacket packet)
       packet.time ();
   ring_.push_back (Slot {std::move (packet), next_seq_++});
   const Slot &slot = ring_.back ();
-  if (recording_ && !file_open_ && slot.packet.video && slot.packet.keyframe)
-    open_slot (slot);
+  if (slot.packet.video)
+    newest_video_ = is_time (newest_video_) ? std::max (newest_video_,
+        slot.packet.time ()) : slot.packet.time ();
+  if (recording_ && !file_open_)
+    try_open ();
   if (file_open_)
     write_pending ();
+  if (closing_ && slot.packet.video && slot.packet.time () >= write_until_)
+    finish_event ();
   trim ();
 }
 
@@ -59,6 +64,8 @@ Recorder::finish (bool cut_short)
     event_.cut_short = cut_short;
     end_event ();
   }
+  if (closing_)
+    finish_event ();
   undecided_.clear ();
   decider_.reset ();
 }
@@ -86,9 +93,12 @@ Recorder::keep (const AnalysedFrame &frame)
    * this one's end (a camera's clock jitters), never half a frame. */
   write_until_ = frame.start + CutDecider::half_frame (frame.duration) + 1;
   if (!recording_) {
+    if (closing_)
+      finish_event ();
     recording_ = true;
     event_ = EventSummary ();
-    open_at_keyframe (frame.start);
+    open_at_ = frame.start;
+    try_open ();
   }
   kept_until_ = end;
   if (frame.motion) {
@@ -102,16 +112,42 @@ Recorder::keep (const AnalysedFrame &frame)
     write_pending ();
 }
 
+/* The event is decided; its file is closed once it has every packet up to
+ * the end, which may still be coming (an encoder or a second stream behind
+ * the detector). */
 void
 Recorder::end_event ()
+{
+  recording_ = false;
+  event_.recorded_end = kept_until_;
+  if (file_open_) {
+    write_pending ();
+    if (!is_time (newest_video_) || newest_video_ < write_until_) {
+      closing_ = true;
+      return;
+    }
+  }
+  finish_event ();
+}
+
+void
+Recorder::finish_event ()
 {
   if (file_open_) {
     write_pending ();
     close_file ();
   }
-  event_.recorded_end = kept_until_;
-  recording_ = false;
+  closing_ = false;
   sink_.event_ended (event_);
+}
+
+/* Opens the event's file once the packets have reached its start (they
+ * may come after its frames were analysed). */
+void
+Recorder::try_open ()
+{
+  if (is_time (newest_video_) && newest_video_ >= open_at_)
+    open_at_keyframe (open_at_);
 }
 
 bool
@@ -177,22 +213,26 @@ Recorder::close_file ()
 
 /* Every packet not yet written that lies before the end of the last kept
  * frame, each stream in its order; a keyframe past segment_max into the
- * file starts the next one. */
+ * file starts the next one. Video goes up to the last packet, in decoding
+ * order, of a frame before that end: with B-frames, the reference frames
+ * decoded before it come too, though they show after it. */
 void
 Recorder::write_pending ()
 {
-  bool video_blocked = false, audio_blocked = false;
+  std::uint64_t video_last = 0;
+  bool any_video = false;
+  for (const Slot &slot : ring_)
+    if (slot.packet.video && slot.seq >= video_next_ &&
+        slot.packet.time () < write_until_) {
+      video_last = slot.seq;
+      any_video = true;
+    }
+  bool audio_blocked = false;
   for (const Slot &slot : ring_) {
-    if (video_blocked && audio_blocked)
-      break;
     const RingPacket &p = slot.packet;
     if (p.video) {
-      if (video_blocked || slot.seq < video_next_)
+      if (!any_video || slot.seq < video_next_ || slot.seq > video_last)
         continue;
-      if (p.time () >= write_until_) {
-        video_blocked = true;
-        continue;
-      }
       if (p.keyframe && file_has_video_ && settings_.segment_max > 0 &&
           p.time () >= file_start_ + settings_.segment_max) {
         /* Audio the old file has stays with it alone. */
@@ -201,8 +241,12 @@ Recorder::write_pending ()
         open_slot (slot);
         audio_next_ = audio_next;
       }
-      emit (p);
-      file_has_video_ = true;
+      /* Leading pictures of an open GOP: they refer to the GOP before,
+       * which the file has not. */
+      if (p.time () >= file_start_) {
+        emit (p);
+        file_has_video_ = true;
+      }
       video_next_ = slot.seq + 1;
     } else {
       if (audio_blocked || slot.seq < audio_next_)

@@ -121,6 +121,8 @@ private:
   void apply (const CutRelease &release);
   void keep (const AnalysedFrame &frame);
   void end_event ();
+  void finish_event ();
+  void try_open ();
   /* Opens the event's file at the keyframe at or before `at`, or at the
    * first one after it when the ring holds none before. */
   bool open_at_keyframe (Time at);
@@ -140,15 +142,19 @@ private:
   std::deque<Slot> ring_;
   std::uint64_t next_seq_ = 0;
   std::size_t ring_bytes_ = 0;
-  Time newest_ = kNoTime;
+  Time newest_ = kNoTime, newest_video_ = kNoTime;
   RingStats stats_;
 
   /* The event being recorded. */
   bool recording_ = false, file_open_ = false, sink_open_ = false;
+  /* The event has ended; its file waits for its last packets. */
+  bool closing_ = false;
   EventSummary event_;
   /* The end of the last kept frame; the time its packet is written up
    * to. */
   Time kept_until_ = kNoTime, write_until_ = kNoTime, file_start_ = kNoTime;
+  /* The first kept frame's start, where the file is to begin. */
+  Time open_at_ = kNoTime;
   /* The next packet of each stream to consider for the open file. */
   std::uint64_t video_next_ = 0, audio_next_ = 0;
   bool file_has_video_ = false;

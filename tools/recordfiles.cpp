@@ -173,7 +173,7 @@ unused_name (const std::string &folder, const std::string &name,
 }
 
 RecordingIndex::RecordingIndex (const std::string &folder)
-    : folder_ (folder), path_ (folder + "/.stillframe-recordings")
+    : folder_ (folder), path_ (folder + "/.stillframe.index")
 {
 }
 

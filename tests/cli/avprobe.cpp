@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* stillframe-avprobe --packets FILE.mp4: prints the MD5 of each H.264/H.265
  * packet as stored (demuxed, not re-parsed), in decoding order, one per
- * line.
+ * line. --slices: of its coded slices only, so that parameter sets a
+ * stream carries in band (RTSP cameras repeat them at each keyframe) do
+ * not count.
  *
  * stillframe-avprobe FILE: decodes a file as a player would (decodebin) and
  * prints, as JSON, when the sync marks of stillframe-clipgen start: the
@@ -116,8 +118,28 @@ on_pad (GstElement *, GstPad *pad, GstElement *pipeline)
   gst_object_unref (app);
 }
 
+/* The coded slice NAL units of a length-prefixed (avc, hvc1) access
+ * unit, one after the other. */
+static std::string
+slices_of (const guint8 *data, gsize size, bool h265)
+{
+  std::string slices;
+  for (gsize at = 0; at + 4 < size;) {
+    const gsize length = ((gsize) data[at] << 24) | (data[at + 1] << 16) |
+        (data[at + 2] << 8) | data[at + 3];
+    at += 4;
+    if (length == 0 || at + length > size)
+      break;
+    const int type = h265 ? (data[at] >> 1) & 0x3f : data[at] & 0x1f;
+    if (h265 ? type < 32 : type >= 1 && type <= 5)
+      slices.append ((const char *) data + at, length);
+    at += length;
+  }
+  return slices;
+}
+
 static int
-print_packets (const char *path)
+print_packets (const char *path, bool slices_only)
 {
   gchar *description = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux "
       "! video/x-h264;video/x-h265 ! appsink name=sink sync=false", path);
@@ -131,8 +153,12 @@ print_packets (const char *path)
     GstMapInfo map;
     GstBuffer *buffer = gst_sample_get_buffer (sample);
     gst_buffer_map (buffer, &map, GST_MAP_READ);
-    gchar *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, map.data,
-        map.size);
+    const bool h265 = gst_structure_has_name (gst_caps_get_structure
+        (gst_sample_get_caps (sample), 0), "video/x-h265");
+    const std::string slices = slices_only ? slices_of (map.data, map.size,
+        h265) : std::string ((const char *) map.data, map.size);
+    gchar *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5,
+        (const guchar *) slices.data (), slices.size ());
     std::printf ("%s\n", md5);
     g_free (md5);
     gst_buffer_unmap (buffer, &map);
@@ -148,8 +174,9 @@ int
 main (int argc, char **argv)
 {
   gst_init (&argc, &argv);
-  if (argc == 3 && g_str_equal (argv[1], "--packets"))
-    return print_packets (argv[2]);
+  if (argc == 3 && (g_str_equal (argv[1], "--packets") ||
+          g_str_equal (argv[1], "--slices")))
+    return print_packets (argv[2], g_str_equal (argv[1], "--slices"));
   if (argc != 2) {
     std::fprintf (stderr, "usage: stillframe-avprobe FILE\n");
     return 1;

@@ -433,3 +433,75 @@ TEST (RecorderRing, JitteredTimesTakeNoFrameMore)
   ASSERT_EQ (sink.files.size (), 1u);
   EXPECT_EQ (sink.files[0].video, range (30, 60));
 }
+
+TEST (RecorderRing, BFramesOfTheLastKeptFramesComeWithTheirReferences)
+{
+  /* Decoding order I0 P3 B1 B2 P6 B4 B5 ...: a file ending at frame 5
+   * needs P6, decoded before B4 and B5. */
+  RecorderSettings settings;
+  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (settings, sink);
+  std::vector<int> order;
+  for (int gop = 0; gop < 100; gop += 3) {
+    order.push_back (gop);
+    if (gop > 0) {
+      order.push_back (gop - 2);
+      order.push_back (gop - 1);
+    }
+  }
+  for (std::size_t k = 0; k < order.size (); k++) {
+    const int i = order[k];
+    RingPacket v;
+    v.pts = (Time) i * kSecond / 10;
+    v.dts = (Time) k * kSecond / 10;
+    v.keyframe = i % 30 == 0;
+    v.bytes = 100;
+    v.payload = std::make_shared<int> (i);
+    recorder.add_packet (v);
+    /* Frames come out of the decoder in presentation order, later. */
+    if (k >= 4 && (k - 4) < order.size ()) {
+      const int frame = (int) k - 4;
+      recorder.add_frame (AnalysedFrame {(Time) frame * kSecond / 10,
+              kSecond / 10, frame >= 40 && frame < 50, 0.1, {}});
+    }
+  }
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  std::vector<int> written = sink.files[0].video;
+  std::sort (written.begin (), written.end ());
+  /* Frames 30 to 59 and the reference frame after them. */
+  EXPECT_EQ (written, range (30, 61));
+}
+
+TEST (RecorderRing, PacketsBehindTheirFramesStillReachTheFile)
+{
+  /* Raw video encoded for the files: each frame is analysed 2.5 s before
+   * its packet leaves the encoder (a file played faster than real time,
+   * the encoder's queue full), later than its event is decided. */
+  RecorderSettings settings;
+  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  FakeSink sink;
+  Recorder recorder (settings, sink);
+  auto packet = [&] (int i) {
+    RingPacket v;
+    v.pts = (Time) i * kSecond / 10;
+    v.keyframe = i % 10 == 0;
+    v.bytes = 100;
+    v.payload = std::make_shared<int> (i);
+    recorder.add_packet (v);
+  };
+  for (int i = 0; i < 120; i++) {
+    recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
+            (i >= 40 && i < 50) || (i >= 90 && i < 95), 0.1, {}});
+    if (i >= 25)
+      packet (i - 25);
+  }
+  for (int i = 95; i < 120; i++)
+    packet (i);
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 2u);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+  EXPECT_EQ (sink.files[1].video, range (80, 105));
+  EXPECT_EQ (sink.events.size (), 2u);
+}
