@@ -21,6 +21,8 @@ from cliutil import (AVPROBE, CRASH_SIGNS, STILLFRAME, Clips,  # noqa: E402
 
 RTSPCAM = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "rtspcam.py")
+SYSTEMD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "examples", "systemd")
 ROLLS = ["--pre-roll", "1", "--post-roll", "1", "--min-static", "2"]
 
 
@@ -244,6 +246,46 @@ class RecordFileTest(RecordTestCase):
         self.assertNotIn("hunter2", err)
         self.assertNotIn("admin", err)
         self.assertEqual(recordings(out), [])
+
+
+class SystemdRecipeTest(RecordTestCase):
+    def test_the_units_command_records(self):
+        """examples/systemd's ExecStart, expanded as systemd would, with the
+        camera a file and the folder a temporary one."""
+        unit_path = os.path.join(SYSTEMD, "stillframe-record@.service")
+        with open(unit_path) as f:
+            unit = f.read()
+        with open(os.path.join(SYSTEMD, "front-door.env")) as f:
+            env = dict(line.strip().split("=", 1) for line in f
+                       if "=" in line and not line.startswith("#"))
+        self.assertIn("STILLFRAME_CAMERA_PASSWORD", env)
+        folder = self.out("srv")
+        env["CAMERA_URI"] = "file://" + camera_clip("two-events.mp4",
+                                                    "5-7,14-15")
+        (exec_start,) = [line.split("=", 1)[1] for line in unit.splitlines()
+                         if line.startswith("ExecStart=")]
+        command = exec_start.replace("%i", "front-door").replace(
+            "/srv/stillframe", folder)
+        for name, value in env.items():
+            command = command.replace("${" + name + "}", value)
+        argv = command.split()
+        self.assertEqual(argv[0], "/usr/local/bin/stillframe")
+        r = self.record(*argv[2:])
+        self.assertEqual(argv[1], "record")
+        recorded = recordings(os.path.join(folder, "front-door"))
+        self.assertIn("events.jsonl", recorded)
+        self.assertEqual(len([f for f in recorded if f.endswith(".mp4")]), 2,
+                         r.stderr)
+        self.assertIn("KillSignal=SIGINT", unit)
+        # systemd's own reading of the unit (offline), where it is here.
+        if run("sh", "-c", "command -v systemd-analyze").returncode == 0:
+            instance = self.out("stillframe-record@front-door.service")
+            with open(instance, "w") as f:
+                f.write(unit.replace("/usr/local/bin/stillframe",
+                                     os.path.abspath(STILLFRAME)))
+            checked = run("systemd-analyze", "verify", instance)
+            self.assertEqual(checked.returncode, 0, checked.stderr)
+            self.assertNotIn(instance, checked.stderr)
 
 
 class RecordRtspTest(RecordTestCase):
