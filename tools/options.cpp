@@ -273,25 +273,68 @@ print_element_options (FILE *to)
 }
 
 bool
-take_element_option (const std::string &a,
-    const std::function<std::string ()> &value, std::set<std::string> &given,
-    ElementOptions &o)
+ArgumentReader::next ()
 {
-  auto once = [&] () {
-    if (!given.insert (a).second)
-      throw BadUsage (a + " is given twice");
-  };
+  if (has_inline_value_ && !value_used_)
+    throw BadUsage (arg_ + " takes no value");
+  for (;;) {
+    if (++index_ >= argc_)
+      return false;
+    arg_ = argv_[index_];
+    has_inline_value_ = false;
+    value_used_ = false;
+    positional_ = options_ended_ || arg_ == "-" || arg_.empty () ||
+        arg_[0] != '-';
+    if (!positional_ && arg_ == "--") {
+      options_ended_ = true;
+      continue;
+    }
+    if (!positional_ && arg_.size () > 2 && arg_.compare (0, 2, "--") == 0) {
+      const std::size_t equals = arg_.find ('=');
+      if (equals != std::string::npos) {
+        inline_value_ = arg_.substr (equals + 1);
+        arg_ = arg_.substr (0, equals);
+        has_inline_value_ = true;
+      }
+    }
+    return true;
+  }
+}
+
+std::string
+ArgumentReader::value ()
+{
+  value_used_ = true;
+  if (has_inline_value_)
+    return inline_value_;
+  if (index_ + 1 >= argc_)
+    throw BadUsage (arg_ + " needs a value");
+  return argv_[++index_];
+}
+
+void
+ArgumentReader::once (const std::string &key)
+{
+  if (!given_.insert (key).second)
+    throw BadUsage (key + " is given twice");
+}
+
+bool
+take_element_option (ArgumentReader &args, ElementOptions &o)
+{
+  const std::string &a = args.arg ();
   if (a == "--threshold" || a == "--sensitivity" || a == "--analysis-width"
       || a == "--regions" || a == "--ignore-regions" || a == "--ignore-mask") {
-    once ();
-    o.detect_props.push_back ({a.substr (2), value ()});
+    args.once (a);
+    o.detect_props.push_back ({a.substr (2), args.value ()});
   } else if (a == "--keep-clutter") {
-    once ();
+    args.once (a);
     o.detect_props.push_back ({"ignore-clutter", "false"});
   } else if (a == "--min-static" || a == "--pre-roll" || a == "--post-roll") {
-    once ();
-    o.cut_props.push_back ({a == "--min-static" ? "min-static-duration" :
-          a.substr (2), value ()});
+    args.once (a);
+    const std::string name = a == "--min-static" ? "min-static-duration" :
+        a.substr (2);
+    o.cut_props.push_back ({name, args.value ()});
   } else {
     return false;
   }
@@ -350,43 +393,20 @@ parse_options (int argc, char **argv, Options &o)
       throw BadUsage ("unknown command '" + command + "' (trim or scan; see "
           "stillframe --help)");
     o.trim = command == "trim";
-    std::set<std::string> given;
-    bool options_ended = false;
-    for (int i = 2; i < argc; i++) {
-      std::string a = argv[i], value;
-      bool has_value = false;
-      if (!options_ended && a.size () > 2 && a.compare (0, 2, "--") == 0) {
-        const std::size_t equals = a.find ('=');
-        if (equals != std::string::npos) {
-          value = a.substr (equals + 1);
-          a = a.substr (0, equals);
-          has_value = true;
-        }
-      }
-      bool value_used = false;
-      auto need = [&] () -> std::string {
-        value_used = true;
-        if (has_value)
-          return value;
-        if (i + 1 >= argc)
-          throw BadUsage (a + " needs a value");
-        return argv[++i];
-      };
-      auto once = [&] (const std::string &name) {
-        if (!given.insert (name).second)
-          throw BadUsage (name + " is given twice");
-      };
+    ArgumentReader args (argc, argv);
+    while (args.next ()) {
+      const std::string &a = args.arg ();
+      auto need = [&] () { return args.value (); };
+      auto once = [&] (const std::string &key) { args.once (key); };
       auto trim_only = [&] (const char *why) {
         if (!o.trim)
           throw BadUsage (a + " is for trim: " + why);
       };
-      if (options_ended || a == "-" || a.empty () || a[0] != '-') {
+      if (args.positional ()) {
         o.inputs.push_back (a);
         continue;
       }
-      if (a == "--") {
-        options_ended = true;
-      } else if (a == "-o" || a == "--output") {
+      if (a == "-o" || a == "--output") {
         trim_only ("scan writes no video");
         once ("-o");
         o.output = need ();
@@ -405,7 +425,7 @@ parse_options (int argc, char **argv, Options &o)
         trim_only ("scan writes no video");
         once (a);
         o.preset = need ();
-      } else if (take_element_option (a, need, given, o)) {
+      } else if (take_element_option (args, o)) {
       } else if (a == "--stall-timeout") {
         once (a);
         const std::string text = need ();
@@ -436,8 +456,6 @@ parse_options (int argc, char **argv, Options &o)
         throw BadUsage ("unknown option " + a + " (see stillframe " + command +
             " --help)");
       }
-      if (has_value && !value_used)
-        throw BadUsage (a + " takes no value");
     }
     if (o.inputs.empty ())
       throw BadUsage ("no input given");
@@ -445,7 +463,7 @@ parse_options (int argc, char **argv, Options &o)
       throw BadUsage ("trim needs -o OUTPUT");
     if (o.split && o.copy)
       throw BadUsage ("--split cannot be combined with --copy yet");
-    if (o.copy && (given.count ("--quality") || given.count ("--preset")))
+    if (o.copy && (args.given ("--quality") || args.given ("--preset")))
       throw BadUsage ("--quality and --preset set the encoder, and --copy "
           "does not re-encode");
     if (o.report == "-" && o.csv == "-")

@@ -9,7 +9,6 @@
 
 #include <cstdio>
 
-#include <functional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -55,12 +54,38 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/* For each command's parser: takes option `name` if it is the detector's
- * or the cut's, reading its value with `value` and refusing it when
- * `given` has it already. */
-bool take_element_option (const std::string &name,
-    const std::function<std::string ()> &value, std::set<std::string> &given,
-    ElementOptions &o);
+/* A command's arguments, from argv[2] on: options as `--name value` or
+ * `--name=value` (or `-x value`), anything else, and all after `--`,
+ * positional. */
+class ArgumentReader {
+public:
+  ArgumentReader (int argc, char **argv) : argc_ (argc), argv_ (argv) {}
+
+  /* Moves to the next argument; false after the last. Throws UsageError
+   * when the one before was given a value it does not take. */
+  bool next ();
+  /* The option's name (without its =value), or the positional argument. */
+  const std::string &arg () const { return arg_; }
+  bool positional () const { return positional_; }
+  /* The option's value; throws UsageError when there is none. */
+  std::string value ();
+  /* Refuses an option (or a group of them, under one key) given twice. */
+  void once (const std::string &key);
+  bool given (const std::string &key) const { return given_.count (key) > 0; }
+
+private:
+  int argc_;
+  char **argv_;
+  int index_ = 1;
+  std::string arg_, inline_value_;
+  bool has_inline_value_ = false, value_used_ = true, positional_ = false,
+      options_ended_ = false;
+  std::set<std::string> given_;
+};
+
+/* For each command's parser: takes the current option if it is the
+ * detector's or the cut's. */
+bool take_element_option (ArgumentReader &args, ElementOptions &o);
 /* Checks the values against the elements' own ranges and refusals and
  * puts them as the elements read them; throws UsageError. */
 void check_element_options (ElementOptions &o);

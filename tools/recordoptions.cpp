@@ -93,32 +93,12 @@ int
 parse_record_options (int argc, char **argv, RecordOptions &o)
 {
   try {
-    std::set<std::string> given;
-    for (int i = 2; i < argc; i++) {
-      std::string a = argv[i], value;
-      bool has_value = false;
-      if (a.size () > 2 && a.compare (0, 2, "--") == 0) {
-        const std::size_t equals = a.find ('=');
-        if (equals != std::string::npos) {
-          value = a.substr (equals + 1);
-          a = a.substr (0, equals);
-          has_value = true;
-        }
-      }
-      bool value_used = false;
-      auto need = [&] () -> std::string {
-        value_used = true;
-        if (has_value)
-          return value;
-        if (i + 1 >= argc)
-          throw UsageError (a + " needs a value");
-        return argv[++i];
-      };
-      auto once = [&] (const std::string &name) {
-        if (!given.insert (name).second)
-          throw UsageError (name + " is given twice");
-      };
-      if (a.empty () || a[0] != '-') {
+    ArgumentReader args (argc, argv);
+    while (args.next ()) {
+      const std::string &a = args.arg ();
+      auto need = [&] () { return args.value (); };
+      auto once = [&] (const std::string &key) { args.once (key); };
+      if (args.positional ()) {
         if (!o.source.empty ())
           throw UsageError ("one camera per recorder: '" + redact_uri (a) +
               "' is a second SOURCE");
@@ -175,13 +155,11 @@ parse_record_options (int argc, char **argv, RecordOptions &o)
       } else if (a == "-h" || a == "--help") {
         print_usage (stdout);
         return -1;
-      } else if (take_element_option (a, need, given, o)) {
+      } else if (take_element_option (args, o)) {
       } else {
         throw UsageError ("unknown option " + a + " (see stillframe record "
             "--help)");
       }
-      if (has_value && !value_used)
-        throw UsageError (a + " takes no value");
     }
     if (o.source.empty () == o.source_pipeline.empty ())
       throw UsageError (o.source.empty () ? "record needs a SOURCE (or "

@@ -126,6 +126,27 @@ range (int from, int to)
   return r;
 }
 
+/* Frame i's video packet at `pts`, 100 bytes. */
+RingPacket
+video_packet (int i, Time pts, bool keyframe)
+{
+  RingPacket v;
+  v.pts = pts;
+  v.keyframe = keyframe;
+  v.bytes = 100;
+  v.payload = std::make_shared<int> (i);
+  return v;
+}
+
+/* The settings of most tests: min-static 2 s, rolls of 1 s. */
+RecorderSettings
+short_rolls ()
+{
+  RecorderSettings settings;
+  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
+  return settings;
+}
+
 }  // namespace
 
 TEST (Recorder, FileHoldsTheEventAndItsRollsFromTheKeyframeBefore)
@@ -387,16 +408,11 @@ TEST (RecorderRing, AudioBehindTheOldestVideoIsNoHugeSpan)
 {
   /* Audio a little older than the keyframe at the ring's front, arriving
    * after it: the span must not wrap around. */
-  RecorderSettings settings;
-  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
   FakeSink sink;
-  Recorder recorder (settings, sink);
+  Recorder recorder (short_rolls (), sink);
   for (int i = 0; i < 100; i++) {
-    RingPacket v;
-    v.pts = (Time) i * kSecond / 10;
-    v.keyframe = i % 10 == 0;
-    v.bytes = 100;
-    v.payload = std::make_shared<int> (i);
+    const RingPacket v = video_packet (i, (Time) i * kSecond / 10,
+        i % 10 == 0);
     recorder.add_packet (v);
     RingPacket a = v;
     a.video = false;
@@ -415,16 +431,11 @@ TEST (RecorderRing, JitteredTimesTakeNoFrameMore)
 {
   /* A camera's clock: each frame 100 ms +- 2 ms, durations a flat 100 ms,
    * so a frame may start before the last one's end. */
-  RecorderSettings settings;
-  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
   FakeSink sink;
-  Recorder recorder (settings, sink);
+  Recorder recorder (short_rolls (), sink);
   for (int i = 0; i < 100; i++) {
-    RingPacket v;
-    v.pts = (Time) i * kSecond / 10 + (i % 2 ? 2 * kMs : 0);
-    v.keyframe = i % 10 == 0;
-    v.bytes = 100;
-    v.payload = std::make_shared<int> (i);
+    const RingPacket v = video_packet (i, (Time) i * kSecond / 10 +
+        (i % 2 ? 2 * kMs : 0), i % 10 == 0);
     recorder.add_packet (v);
     recorder.add_frame (AnalysedFrame {v.pts, kSecond / 10, i >= 40 && i < 50,
             0.1, {}});
@@ -438,10 +449,8 @@ TEST (RecorderRing, BFramesOfTheLastKeptFramesComeWithTheirReferences)
 {
   /* Decoding order I0 P3 B1 B2 P6 B4 B5 ...: a file ending at frame 5
    * needs P6, decoded before B4 and B5. */
-  RecorderSettings settings;
-  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
   FakeSink sink;
-  Recorder recorder (settings, sink);
+  Recorder recorder (short_rolls (), sink);
   std::vector<int> order;
   for (int gop = 0; gop < 100; gop += 3) {
     order.push_back (gop);
@@ -452,12 +461,8 @@ TEST (RecorderRing, BFramesOfTheLastKeptFramesComeWithTheirReferences)
   }
   for (std::size_t k = 0; k < order.size (); k++) {
     const int i = order[k];
-    RingPacket v;
-    v.pts = (Time) i * kSecond / 10;
+    RingPacket v = video_packet (i, (Time) i * kSecond / 10, i % 30 == 0);
     v.dts = (Time) k * kSecond / 10;
-    v.keyframe = i % 30 == 0;
-    v.bytes = 100;
-    v.payload = std::make_shared<int> (i);
     recorder.add_packet (v);
     /* Frames come out of the decoder in presentation order, later. */
     if (k >= 4 && (k - 4) < order.size ()) {
@@ -479,16 +484,11 @@ TEST (RecorderRing, PacketsBehindTheirFramesStillReachTheFile)
   /* Raw video encoded for the files: each frame is analysed 2.5 s before
    * its packet leaves the encoder (a file played faster than real time,
    * the encoder's queue full), later than its event is decided. */
-  RecorderSettings settings;
-  settings.cut = CutSettings {2 * kSecond, 1 * kSecond, 1 * kSecond};
   FakeSink sink;
-  Recorder recorder (settings, sink);
+  Recorder recorder (short_rolls (), sink);
   auto packet = [&] (int i) {
-    RingPacket v;
-    v.pts = (Time) i * kSecond / 10;
-    v.keyframe = i % 10 == 0;
-    v.bytes = 100;
-    v.payload = std::make_shared<int> (i);
+    const RingPacket v = video_packet (i, (Time) i * kSecond / 10,
+        i % 10 == 0);
     recorder.add_packet (v);
   };
   for (int i = 0; i < 120; i++) {
