@@ -276,14 +276,16 @@ answer_allocation_query (GstPad *, GstPadProbeInfo *info, gpointer)
  * by side, and the cut only lets audio through as far as the video has been
  * decided: room for seconds of encoded data here keeps a muxer waiting for
  * one stream from blocking the cut's video thread, hence the audio, hence
- * the muxer (compressed, so this costs little memory). A caps change
- * (damaged input) brings an allocation query, which must not pass. */
+ * the muxer (compressed, so this costs little memory). Bounded by bytes,
+ * not time: a damaged timestamp far ahead would fill a time bound at once.
+ * A caps change (damaged input) brings an allocation query, which must not
+ * pass. */
 GstElement *
 make_mux_queue ()
 {
   GstElement *queue = make ("queue");
-  g_object_set (queue, "max-size-time", (guint64) 10 * GST_SECOND,
-      "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  g_object_set (queue, "max-size-time", (guint64) 0,
+      "max-size-bytes", 64u << 20, "max-size-buffers", 0u, NULL);
   GstPad *sink = gst_element_get_static_pad (queue, "sink");
   gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
       answer_allocation_query, NULL, NULL);

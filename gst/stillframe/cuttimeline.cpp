@@ -45,6 +45,15 @@ CutTimeline::is_dropped (Time time) const
   return false;
 }
 
+Time
+CutTimeline::output_at (Time time) const
+{
+  for (const DroppedRange &range : ranges_)
+    if (range.start <= time && (range.open () || time < range.end))
+      return range.start - range.cut_before;
+  return to_output (time);
+}
+
 void
 CutTimeline::forget_until (Time needed)
 {

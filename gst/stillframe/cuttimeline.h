@@ -47,6 +47,9 @@ public:
   bool is_dropped (Time time) const;
   /* The output time of a kept input time. */
   Time to_output (Time time) const { return time - cut_before (time); }
+  /* The output time reached at any input time: a kept time's own, a
+   * dropped one's where its range was cut out. */
+  Time output_at (Time time) const;
 
   /* The next kept data is a splice (after a drop): it is marked so once. */
   void mark_splice () { splice_pending_ = true; }

@@ -159,6 +159,42 @@ push_audio_samples (AudioStream * stream, const Settings & settings,
   return ret;
 }
 
+/* Audio that resumes at `start` after a hole (a camera's dropout, a damaged
+ * timestamp) waits for the video to be decided that far; meanwhile a muxer
+ * waits for audio before it takes more video, which the video's thread
+ * may be blocked pushing. A GAP for the hole, as far as the video is
+ * decided, lets the muxer go on. Returns it, or NULL; called with
+ * timeline_lock held, it marks the hole consumed. */
+static GstEvent *
+audio_hole_gap_locked (GstStillframeCut * self, AudioStream * stream,
+    const Settings & settings, GstClockTime start)
+{
+  const GstClockTime kHoleMin = 100 * GST_MSECOND;
+  const Timeline & timeline = self->timeline;
+  const GstClockTime from = stream->position;
+  const GstClockTime until = MIN (timeline.decided_until, start);
+  if (!GST_CLOCK_TIME_IS_VALID (until) || until < from + kHoleMin)
+    return NULL;
+  stream->position = until;
+  GstClockTime gap_start, gap_end;
+  if (settings.retime ()) {
+    gap_start = timeline.cut.output_at (from);
+    gap_end = timeline.cut.output_at (until);
+  } else {
+    gap_start = gst_segment_position_from_running_time (&stream->segment,
+        GST_FORMAT_TIME, from);
+    gap_end = gst_segment_position_from_running_time (&stream->segment,
+        GST_FORMAT_TIME, until);
+  }
+  if (!GST_CLOCK_TIME_IS_VALID (gap_start) ||
+      !GST_CLOCK_TIME_IS_VALID (gap_end) || gap_end <= gap_start)
+    return NULL;
+  GST_DEBUG_OBJECT (stream->srcpad, "no audio from %" GST_TIME_FORMAT
+      " to %" GST_TIME_FORMAT ": gap", GST_TIME_ARGS (from),
+      GST_TIME_ARGS (until));
+  return gst_event_new_gap (gap_start, gap_end - gap_start);
+}
+
 /* Cuts an audio buffer at the video's dropped ranges, sample-accurately,
  * pushing each part as soon as the video has decided it: a buffer longer
  * than what the video can decide before its own push blocks (a muxer or a
@@ -213,6 +249,14 @@ gst_stillframe_cut_audio_chain (GstPad * pad, GstObject * parent,
         gst_stillframe_cut_push_preroll_gap (stream->srcpad,
             &stream->output_started, settings.retime () ? 0 :
             GST_BUFFER_PTS (buffer));
+        g_mutex_lock (&self->timeline_lock);
+        continue;
+      }
+      GstEvent *gap = done == 0 ? audio_hole_gap_locked (self, stream,
+          settings, start) : NULL;
+      if (gap) {
+        g_mutex_unlock (&self->timeline_lock);
+        gst_pad_push_event (stream->srcpad, gap);
         g_mutex_lock (&self->timeline_lock);
         continue;
       }

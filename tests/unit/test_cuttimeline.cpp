@@ -41,6 +41,19 @@ TEST (CutTimeline, CutBeforeEachKeptPart)
   EXPECT_EQ (timeline.open_range ().cut_before, 4 * kS);
 }
 
+TEST (CutTimeline, OutputReachedAtAnyTime)
+{
+  const CutTimeline timeline = three_ranges ();
+  EXPECT_EQ (timeline.output_at (1 * kS), 1 * kS);
+  EXPECT_EQ (timeline.output_at (2 * kS), 2 * kS);      /* cut there */
+  EXPECT_EQ (timeline.output_at (4 * kS), 2 * kS);
+  EXPECT_EQ (timeline.output_at (5 * kS), 2 * kS);      /* kept again */
+  EXPECT_EQ (timeline.output_at (6 * kS), 3 * kS);
+  EXPECT_EQ (timeline.output_at (8500 * kS / 1000), 5 * kS);
+  EXPECT_EQ (timeline.output_at (10 * kS), 6 * kS);
+  EXPECT_EQ (timeline.output_at (20 * kS), 8 * kS);     /* the open range */
+}
+
 TEST (CutTimeline, WhatIsDropped)
 {
   const CutTimeline timeline = three_ranges ();

@@ -660,6 +660,58 @@ GST_START_TEST (test_audio_waits_for_the_video)
 
 GST_END_TEST;
 
+/* Audio that resumes after a hole (a dropout, a damaged timestamp) waits
+ * for the video to reach it; meanwhile the hole goes out as a gap as far as
+ * the video is decided, or a muxer waiting for audio would wait forever. */
+GST_START_TEST (test_a_hole_in_the_audio_goes_out_as_a_gap)
+{
+  for (const gchar * mode:{"retime", "original"}) {
+    GstHarness *video = setup_cut (mode, GST_SECOND, 0, 0);
+    GstHarness *audio = setup_audio (video);
+    push_pattern (video, pattern ({{'M', 30}}));
+    fail_unless_equals_int (gst_harness_push (audio, make_audio (0,
+                AUDIO_CHUNK)), GST_FLOW_OK);
+    /* The next audio is at 5 s; the video is decided up to 1 s. */
+    AudioPush push = { audio, GST_FLOW_ERROR };
+    GThread *thread = g_thread_new ("audio", [] (gpointer data) -> gpointer {
+          AudioPush *p = (AudioPush *) data;
+          p->ret = gst_harness_push (p->h, make_audio (5 * RATE,
+                  AUDIO_CHUNK));
+          return NULL;
+        }, &push);
+    GstClockTime gap_start = GST_CLOCK_TIME_NONE, gap_end = 0;
+    for (int tries = 0; tries < 100 && gap_end < pts_of (29); tries++) {
+      GstEvent *event;
+      while ((event = gst_harness_try_pull_event (audio))) {
+        if (GST_EVENT_TYPE (event) == GST_EVENT_GAP) {
+          GstClockTime timestamp, duration;
+          gst_event_parse_gap (event, &timestamp, &duration);
+          gap_start = MIN (gap_start, timestamp);
+          gap_end = MAX (gap_end, timestamp + duration);
+        }
+        gst_event_unref (event);
+      }
+      g_usleep (G_USEC_PER_SEC / 100);
+    }
+    /* From the first audio's end to the last decided frame. */
+    const GstClockTime first_end = gst_util_uint64_scale_int (AUDIO_CHUNK,
+        GST_SECOND, RATE);
+    fail_unless (ABS ((gint64) gap_start - (gint64) first_end) <= 1,
+        "%s: gap from %" GST_TIME_FORMAT, mode, GST_TIME_ARGS (gap_start));
+    fail_unless (gap_end >= pts_of (29) && gap_end <= pts_of (30), "%s: gap "
+        "to %" GST_TIME_FORMAT, mode, GST_TIME_ARGS (gap_end));
+    /* The audio after the hole goes once the video reaches it. */
+    push_pattern (video, pattern ({{'M', 130}}), 30);
+    g_thread_join (thread);
+    fail_unless_equals_int (push.ret, GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_buffers_received (audio), 2);
+    gst_harness_teardown (audio);
+    gst_harness_teardown (video);
+  }
+}
+
+GST_END_TEST;
+
 /* What the cut sends downstream before it has decided anything: one gap
  * (so that a sink can preroll), no frame. */
 static std::vector<GstEvent *>
@@ -895,6 +947,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_a_segment_that_goes_on_loses_no_frame);
   tcase_add_test (tc, test_durations_follow_timestamps_not_frame_counts);
   tcase_add_test (tc, test_a_long_audio_buffer_goes_out_as_the_video_decides);
+  tcase_add_test (tc, test_a_hole_in_the_audio_goes_out_as_a_gap);
   tcase_add_test (tc, test_segment_not_forward_in_time_is_an_error);
   return s;
 }
