@@ -224,7 +224,8 @@ check_elements (const Options &o)
                 "gstreamer1.0-plugins-ugly"}, {"h264parse", bad},
             {"avenc_aac", "gstreamer1.0-libav"}, {"aacparse", good},
             {"audioconvert", base}, {"audioresample", base},
-            {"videoflip", good}});
+            {"videoflip", good}, {"videoscale", base},
+            {"capsfilter", "gstreamer1.0-tools"}});
     if (o.split)
       needed.push_back ({"splitmuxsink", good});
   }

@@ -260,6 +260,30 @@ check_size_for_container (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* The first caps' size (and pixel aspect) become `data`'s, a capsfilter's,
+ * caps; later ones leave them as they are. */
+GstPadProbeReturn
+keep_first_size (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint width = 0, height = 0, par_n = 1, par_d = 1;
+  if (!gst_structure_get_int (s, "width", &width) ||
+      !gst_structure_get_int (s, "height", &height))
+    return GST_PAD_PROBE_OK;
+  gst_structure_get_fraction (s, "pixel-aspect-ratio", &par_n, &par_d);
+  GstCaps *size = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT,
+      width, "height", G_TYPE_INT, height, "pixel-aspect-ratio",
+      GST_TYPE_FRACTION, par_n, par_d, NULL);
+  g_object_set (G_OBJECT (data), "caps", size, NULL);
+  gst_caps_unref (size);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 /* An allocation query is answered here, with no pool: encoded data needs
  * none, and the query would otherwise wait until the muxer has taken all
  * that is queued before it, which it may only do once the other stream
@@ -669,7 +693,17 @@ build_pipeline (Job *job)
   gst_object_unref (decoded);
   GstElement *parse = make ("h264parse");
   GstElement *out_queue = make_mux_queue ();
-  add_chain (bin, {flip, out_convert, encoder, parse, out_queue});
+  /* The output keeps the first frame's size: a stream whose size changes
+   * (a damaged header, a camera switching) is scaled to it, where a
+   * muxer would refuse the change. Passthrough otherwise. */
+  GstElement *scale = make ("videoscale");
+  GstElement *size = make ("capsfilter");
+  GstPad *flipped = gst_element_get_static_pad (flip, "src");
+  gst_pad_add_probe (flipped, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      keep_first_size, size, NULL);
+  gst_object_unref (flipped);
+  add_chain (bin, {flip, scale, size, out_convert, encoder, parse,
+          out_queue});
   link_or_throw (job->cut, flip);
   GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
   gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,

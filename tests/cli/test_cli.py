@@ -325,6 +325,33 @@ class ErrorTest(CliTestCase):
             else:
                 self.assertGreater(probe(out)["frames"], 0)
 
+    def test_size_change_midstream_keeps_the_first_size(self):
+        # Two MPEG-TS recordings of different sizes back to back: a muxer
+        # would take the second SPS in the first one's track, which no
+        # player decodes.
+        parts = []
+        for name, size, offset in (("a.ts", "320,240", 0),
+                                   ("b.ts", "256,192", 3000000000)):
+            width, height = size.split(",")
+            parts.append(Clips.made_by(
+                name, "gst-launch-1.0", "-q", "videotestsrc", "num-buffers=90",
+                "pattern=ball", f"timestamp-offset={offset}", "!",
+                f"video/x-raw,width={width},height={height},framerate=30/1",
+                "!", "x264enc", "!", "h264parse", "!", "mpegtsmux", "!",
+                "filesink", "location={out}"))
+        data = b"".join(open(p, "rb").read() for p in parts)
+        joined = self.write_broken("joined.ts", data)
+        out = os.path.join(self.tmp, "o.mp4")
+        r = run(STILLFRAME, "trim", joined, "-o", out, "-q")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        p = probe(out)
+        self.assertEqual(p["frames"], 180)
+        streams = run("ffprobe", "-v", "error", "-show_entries",
+                      "stream=width,height", "-of", "csv=p=0", out)
+        self.assertEqual(streams.stdout.split(), ["320,240"])
+        decoded = run("ffmpeg", "-v", "error", "-i", out, "-f", "null", "-")
+        self.assertEqual(decoded.stderr, "")
+
     def test_game_music_is_not_a_video(self):
         # Found by tests/fuzz: a KSS chiptune header made decodebin plug
         # libgme, which crashes on such data.
