@@ -248,6 +248,46 @@ class RecordFileTest(RecordTestCase):
         self.assertEqual(recordings(out), [])
 
 
+class RecordHttpTest(RecordTestCase):
+    def test_http_stream_is_recorded(self):
+        clip = Clips.get("http.mkv", "--width", "320", "--height", "240",
+                         "--fps", "10", "--gop", "10", "--duration", "20",
+                         "--noise", "2", "--motion", "5-7,14-15")
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "http.server", "--bind", "127.0.0.1",
+             str(port), "--directory", os.path.dirname(clip)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (server.kill(), server.wait()))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            self.skipTest("the loopback HTTP server does not start")
+        out = self.out("rec")
+        recorder = subprocess.Popen(
+            [STILLFRAME, "record",
+             f"http://127.0.0.1:{port}/{os.path.basename(clip)}", "-o", out,
+             *ROLLS], stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: recorder.poll() is None and recorder.kill())
+        # A stream that ends is a camera gone: it is fetched again, so wait
+        # for the first pass's two files only.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(recordings(out)) < 2:
+            time.sleep(0.2)
+        recorder.send_signal(signal.SIGINT)
+        _, err = recorder.communicate(timeout=30)
+        self.assertEqual(recorder.returncode, 0, err)
+        files = recordings(out)
+        self.assertGreaterEqual(len(files), 2, err)
+        self.assertEqual([probe(os.path.join(out, f))["frames"]
+                          for f in files[:2]], [40, 30])
+        self.assert_no_partial(out)
+
+
 class SystemdRecipeTest(RecordTestCase):
     def test_the_units_command_records(self):
         """examples/systemd's ExecStart, expanded as systemd would, with the
