@@ -200,6 +200,23 @@ class RecordFileTest(RecordTestCase):
             indexed = [line.split(" ", 2)[2].strip() for line in f]
         self.assertEqual(sorted(indexed), ours)
 
+    def test_a_second_stream_can_be_the_one_analysed(self):
+        # A camera's sub-stream: the same scene, smaller; the files hold
+        # the main stream's packets.
+        main = camera_clip("two-events.mp4", "5-7,14-15")
+        sub = Clips.get("two-events-sub.mp4", "--width", "160", "--height",
+                        "120", "--fps", "10", "--gop", "10", "--duration",
+                        "20", "--noise", "2", "--motion", "5-7,14-15")
+        out = self.out("rec")
+        self.record("file://" + main, "--detect-source", "file://" + sub,
+                    "-o", out, *ROLLS)
+        files = recordings(out)
+        self.assertEqual(len(files), 2)
+        source = slices(main)
+        self.assertEqual(slices(os.path.join(out, files[0])), source[40:80])
+        self.assertEqual(slices(os.path.join(out, files[1])),
+                         source[130:160])
+
     def test_bad_usage(self):
         out = self.out("rec")
         cases = [
