@@ -37,18 +37,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--part-minutes", type=float, default=5)
+    # Events 2 s long; with record's rolls of 3 s, they are separate events
+    # only when more than 6 s of stillness lies between them.
     parser.add_argument("--period", type=float, default=15)
     parser.add_argument("--width", type=int, default=1920)
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--work", help="folder for the clip (kept)")
     args = parser.parse_args()
+    if args.period <= 8:
+        parser.error("--period must be more than 8 s: 2 s of motion, then "
+                     "more than the 3 s post-roll and 3 s pre-roll")
     env = dict(os.environ, GST_PLUGIN_PATH_1_0=os.path.join(
         BUILD, "gst", "stillframe"))
     work = args.work or tempfile.mkdtemp(prefix="stillframe-record-soak-")
     os.makedirs(work, exist_ok=True)
     part_seconds = int(args.part_minutes * 60)
     parts = max(1, round(args.minutes / args.part_minutes))
-    part = os.path.join(work, f"part-{args.height}p-{part_seconds}s.mp4")
+    part = os.path.join(work, f"part-{args.height}p-{part_seconds}s-"
+                        f"every{args.period:g}s.mp4")
     if not os.path.exists(part):
         print(f"making {part} ...", flush=True)
         subprocess.run([os.path.join(BUILD, "tests", "stillframe-clipgen"),
@@ -57,10 +63,10 @@ def main():
                         str(part_seconds), "--noise", "2", "--gop", "60",
                         "--motion-every", f"{args.period},2", part],
                        check=True, env=env)
+    for old in glob.glob(os.path.join(work, "stream*.mp4")):
+        os.remove(old)
     for i in range(parts):
-        link = os.path.join(work, f"stream{i:03d}.mp4")
-        if not os.path.exists(link):
-            os.symlink(part, link)
+        os.symlink(part, os.path.join(work, f"stream{i:03d}.mp4"))
     pattern = os.path.join(work, "stream*.mp4")
     source = f"splitmuxsrc location={pattern} ! queue"
     events_per_part = 0
