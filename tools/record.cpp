@@ -28,7 +28,9 @@ namespace stillframe::cli {
 
 namespace {
 
-constexpr guint kFirstBackoffSeconds = 1, kMaxBackoffSeconds = 30;
+/* Retries: 1 s after a loss, doubling to 10 s, so that a camera back after
+ * a long outage is recorded again within 10 s. */
+constexpr guint kFirstBackoffSeconds = 1, kMaxBackoffSeconds = 10;
 /* How long files being finished may take after an interruption. */
 constexpr guint kFinishSeconds = 15;
 

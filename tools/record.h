@@ -15,7 +15,7 @@
  *
  * A camera that errors, ends or sends nothing for --stall-timeout is lost:
  * the open file is finished, the pipeline torn down and built again after
- * a backoff (1 s, doubling to 30 s), said once per outage. */
+ * a backoff (1 s, doubling to 10 s), said once per outage. */
 #pragma once
 
 namespace stillframe::cli {
