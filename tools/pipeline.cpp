@@ -695,16 +695,17 @@ build_pipeline (Job *job)
   GstElement *out_queue = make_mux_queue ();
   /* The output keeps the first frame's size: a stream whose size changes
    * (a damaged header, a camera switching) is scaled to it, where a
-   * muxer would refuse the change. Passthrough otherwise. */
+   * muxer would refuse the change. Passthrough otherwise; before the turn,
+   * whose tag may come after the first frame. */
   GstElement *scale = make ("videoscale");
   GstElement *size = make ("capsfilter");
-  GstPad *flipped = gst_element_get_static_pad (flip, "src");
-  gst_pad_add_probe (flipped, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+  GstPad *scale_sink = gst_element_get_static_pad (scale, "sink");
+  gst_pad_add_probe (scale_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       keep_first_size, size, NULL);
-  gst_object_unref (flipped);
-  add_chain (bin, {flip, scale, size, out_convert, encoder, parse,
+  gst_object_unref (scale_sink);
+  add_chain (bin, {scale, size, flip, out_convert, encoder, parse,
           out_queue});
-  link_or_throw (job->cut, flip);
+  link_or_throw (job->cut, scale);
   GstPad *cut_src = gst_element_get_static_pad (job->cut, "src");
   gst_pad_add_probe (cut_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       drop_preroll_gap, NULL, NULL);
