@@ -166,6 +166,7 @@ private:
   void build_source (Session *s);
   void on_stream (Session *s, GstPad *pad);
   void add_detector (Session *s, GstPad *pad);
+  void add_encoder (Session *s, GstPad *decoded);
   void add_packet_sink (Session *s, GstPad *pad, bool video);
   void on_packet (PacketStream *stream, GstSample *sample);
   void on_frame (Session *s, GstPad *pad, GstBuffer *buffer);
@@ -657,56 +658,7 @@ RecordRun::on_stream (Session *s, GstPad *pad)
       g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
                   GstPad *decoded, gpointer data) {
                 auto *c = (std::pair<RecordRun *, Session *> *) data;
-                GstBin *b = GST_BIN (c->second->pipeline);
-                if (!g_str_has_prefix (media_type (decoded).c_str (),
-                        "video/")) {
-                  link_to_discard (b, decoded);
-                  return;
-                }
-                try {
-                  GstElement *tee = make ("tee");
-                  GstElement *to_encode = make_queue (2);
-                  GstElement *convert = make ("videoconvert");
-                  GstElement *encode = make ("x264enc");
-                  gst_util_set_object_arg (G_OBJECT (encode), "tune",
-                      "zerolatency");
-                  gst_util_set_object_arg (G_OBJECT (encode), "speed-preset",
-                      "veryfast");
-                  gst_util_set_object_arg (G_OBJECT (encode), "pass",
-                      "quant");
-                  /* A keyframe a second: the pre-roll reaches back no
-                   * further than it must. */
-                  GstCaps *caps = gst_pad_get_current_caps (decoded);
-                  gint num = 0;
-                  gint den = 1;
-                  if (caps)
-                    gst_structure_get_fraction (gst_caps_get_structure (caps,
-                            0), "framerate", &num, &den);
-                  gst_caps_replace (&caps, NULL);
-                  g_object_set (encode, "key-int-max", (guint) (num > 0 &&
-                          den > 0 ? std::max (1, num / den) : 30), NULL);
-                  GstElement *parse = make ("h264parse");
-                  add_chain (b, {tee, to_encode, convert, encode, parse});
-                  GstPad *parsed = gst_element_get_static_pad (parse, "src");
-                  c->first->add_packet_sink (c->second, parsed, true);
-                  gst_object_unref (parsed);
-                  if (c->first->o_.detect_source.empty () &&
-                      !c->second->has_detector.exchange (true)) {
-                    GstPad *branch = gst_element_request_pad_simple (tee,
-                        "src_%u");
-                    c->first->add_detector (c->second, branch);
-                    gst_object_unref (branch);
-                  }
-                  for (GstElement *e : {tee, to_encode, convert, encode,
-                          parse})
-                    gst_element_sync_state_with_parent (e);
-                  GstPad *sink = gst_element_get_static_pad (tee, "sink");
-                  gst_pad_link (decoded, sink);
-                  gst_object_unref (sink);
-                } catch (const std::exception &e) {
-                  GST_ELEMENT_ERROR (c->second->pipeline, CORE,
-                      MISSING_PLUGIN, ("%s", e.what ()), (NULL));
-                }
+                c->first->add_encoder (c->second, decoded);
               }), g_object_get_data (G_OBJECT (s->pipeline),
               "stillframe-session"));
       gst_element_sync_state_with_parent (decode);
@@ -763,6 +715,55 @@ RecordRun::on_stream (Session *s, GstPad *pad)
         (NULL));
   }
   link_to_discard (bin, pad);
+}
+
+/* Decoded video that is not the camera's H.264 or H.265: to the detector
+ * and, encoded, to the ring. */
+void
+RecordRun::add_encoder (Session *s, GstPad *decoded)
+{
+  GstBin *bin = GST_BIN (s->pipeline);
+  if (!g_str_has_prefix (media_type (decoded).c_str (), "video/")) {
+    link_to_discard (bin, decoded);
+    return;
+  }
+  try {
+    GstElement *tee = make ("tee");
+    GstElement *to_encode = make_queue (2);
+    GstElement *convert = make ("videoconvert");
+    GstElement *encode = make ("x264enc");
+    gst_util_set_object_arg (G_OBJECT (encode), "tune", "zerolatency");
+    gst_util_set_object_arg (G_OBJECT (encode), "speed-preset", "veryfast");
+    gst_util_set_object_arg (G_OBJECT (encode), "pass", "quant");
+    /* A keyframe a second: the pre-roll reaches back no further than it
+     * must. */
+    GstCaps *caps = gst_pad_get_current_caps (decoded);
+    gint num = 0, den = 1;
+    if (caps)
+      gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
+          "framerate", &num, &den);
+    gst_caps_replace (&caps, NULL);
+    g_object_set (encode, "key-int-max", (guint) (num > 0 && den > 0 ?
+            std::max (1, num / den) : 30), NULL);
+    GstElement *parse = make ("h264parse");
+    add_chain (bin, {tee, to_encode, convert, encode, parse});
+    GstPad *parsed = gst_element_get_static_pad (parse, "src");
+    add_packet_sink (s, parsed, true);
+    gst_object_unref (parsed);
+    if (o_.detect_source.empty () && !s->has_detector.exchange (true)) {
+      GstPad *branch = gst_element_request_pad_simple (tee, "src_%u");
+      add_detector (s, branch);
+      gst_object_unref (branch);
+    }
+    for (GstElement *e : {tee, to_encode, convert, encode, parse})
+      gst_element_sync_state_with_parent (e);
+    GstPad *sink = gst_element_get_static_pad (tee, "sink");
+    gst_pad_link (decoded, sink);
+    gst_object_unref (sink);
+  } catch (const std::exception &e) {
+    GST_ELEMENT_ERROR (s->pipeline, CORE, MISSING_PLUGIN, ("%s", e.what ()),
+        (NULL));
+  }
 }
 
 void

@@ -67,6 +67,14 @@ class RecordTestCase(CliTestCase):
         with open(path) as f:
             return [json.loads(line) for line in f]
 
+    def wait_for(self, predicate, seconds):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(0.1)
+        return False
+
     def assert_no_partial(self, folder):
         for root, _, _ in os.walk(folder):
             self.assertEqual(partial_files(root), [], root)
@@ -276,13 +284,10 @@ class RecordHttpTest(RecordTestCase):
              str(port), "--directory", os.path.dirname(clip)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(lambda: (server.kill(), server.wait()))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        def listening():
             with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
+                return s.connect_ex(("127.0.0.1", port)) == 0
+        if not self.wait_for(listening, 10):
             self.skipTest("the loopback HTTP server does not start")
         out = self.out("rec")
         recorder = subprocess.Popen(
@@ -292,9 +297,7 @@ class RecordHttpTest(RecordTestCase):
         self.addCleanup(lambda: recorder.poll() is None and recorder.kill())
         # A stream that ends is a camera gone: it is fetched again, so wait
         # for the first pass's two files only.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(recordings(out)) < 2:
-            time.sleep(0.2)
+        self.wait_for(lambda: len(recordings(out)) >= 2, 30)
         recorder.send_signal(signal.SIGINT)
         _, err = recorder.communicate(timeout=30)
         self.assertEqual(recorder.returncode, 0, err)
@@ -360,14 +363,6 @@ class RecordRtspTest(RecordTestCase):
             self.skipTest("the loopback RTSP camera cannot start: "
                           + p.stderr.read().strip()[-300:])
         return p
-
-    def wait_for(self, predicate, seconds):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.2)
-        return False
 
     def test_camera_lost_and_back_is_recorded_byte_for_byte(self):
         clip = camera_clip("live.mp4", "3-4", duration=16)
