@@ -250,17 +250,17 @@ std::string
 RecordRun::say (const std::string &text) const
 {
   std::string out = text;
-  auto hide = [&out] (const std::string &secret) {
-    if (secret.empty ())
+  /* Each occurrence once, searching on after what replaced it. */
+  auto replace_all = [&out] (const std::string &from, const std::string &to) {
+    if (from.empty ())
       return;
-    for (std::size_t at; (at = out.find (secret)) != std::string::npos;)
-      out.replace (at, secret.size (), "***");
+    for (std::size_t at = 0; (at = out.find (from, at)) != std::string::npos;
+        at += to.size ())
+      out.replace (at, from.size (), to);
   };
+  auto hide = [&] (const std::string &secret) { replace_all (secret, "***"); };
   const std::string uri = o_.source;
-  const std::string safe = redact_uri (uri);
-  if (safe != uri)
-    for (std::size_t at; (at = out.find (uri)) != std::string::npos;)
-      out.replace (at, uri.size (), safe);
+  replace_all (uri, redact_uri (uri));
   const char *password = g_getenv ("STILLFRAME_CAMERA_PASSWORD");
   hide (password ? password : "");
   /* A password in the URI itself, wherever else it shows. */
