@@ -119,13 +119,27 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
 /* When no decoded picture is written (scan, --copy), the cut only decides:
  * it gets an empty buffer with the frame's timestamps, flags and motion
  * meta, and the picture goes back to the decoder at once instead of being
- * held for up to the hold time (1 GB of 4K frames at the defaults). */
+ * held for up to the hold time (1 GB of 4K frames at the defaults). Only
+ * the motion meta: copying every meta kept the pictures' memory alive all
+ * the same (288 MB at 1080p instead of 118). */
 GstPadProbeReturn
 replace_with_stub (GstPad *, GstPadProbeInfo *info, gpointer)
 {
   GstBuffer *frame = GST_PAD_PROBE_INFO_BUFFER (info);
   GstBuffer *stub = gst_buffer_new ();
-  gst_buffer_copy_into (stub, frame, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_copy_into (stub, frame, (GstBufferCopyFlags)
+      (GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS), 0, -1);
+  GstCustomMeta *motion = gst_buffer_get_custom_meta (frame,
+      STILLFRAME_MOTION_META_NAME);
+  if (motion) {
+    GstCustomMeta *copy = gst_buffer_add_custom_meta (stub,
+        STILLFRAME_MOTION_META_NAME);
+    gst_structure_foreach (gst_custom_meta_get_structure (motion),
+        [] (GQuark field, const GValue *value, gpointer to) -> gboolean {
+          gst_structure_id_set_value ((GstStructure *) to, field, value);
+          return TRUE;
+        }, gst_custom_meta_get_structure (copy));
+  }
   gst_buffer_unref (frame);
   GST_PAD_PROBE_INFO_DATA (info) = stub;
   return GST_PAD_PROBE_OK;
