@@ -34,14 +34,18 @@ Recorder::add_packet (RingPacket packet)
       packet.time ();
   ring_.push_back (Slot {std::move (packet), next_seq_++});
   const Slot &slot = ring_.back ();
+  /* In decoding order: once a packet decodes at or after the end, no later
+   * one shows before it (B-frames show after they decode). */
+  const Time decoded_at = is_time (slot.packet.dts) ? slot.packet.dts :
+      slot.packet.time ();
   if (slot.packet.video)
     newest_video_ = is_time (newest_video_) ? std::max (newest_video_,
-        slot.packet.time ()) : slot.packet.time ();
+        decoded_at) : decoded_at;
   if (recording_ && !file_open_)
     try_open ();
   if (file_open_)
     write_pending ();
-  if (closing_ && slot.packet.video && slot.packet.time () >= write_until_)
+  if (closing_ && slot.packet.video && decoded_at >= write_until_)
     finish_event ();
   trim ();
 }

@@ -142,6 +142,7 @@ private:
   std::deque<Slot> ring_;
   std::uint64_t next_seq_ = 0;
   std::size_t ring_bytes_ = 0;
+  /* The newest time seen, and the newest video decoding time. */
   Time newest_ = kNoTime, newest_video_ = kNoTime;
   RingStats stats_;
 

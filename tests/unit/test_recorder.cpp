@@ -505,3 +505,40 @@ TEST (RecorderRing, PacketsBehindTheirFramesStillReachTheFile)
   EXPECT_EQ (sink.files[1].video, range (80, 105));
   EXPECT_EQ (sink.events.size (), 2u);
 }
+
+TEST (RecorderRing, BFramesThatComeAfterTheirFramesAreDecidedStillReachTheFile)
+{
+  /* As above, with the packets 3 s behind the analysis: when the event is
+   * decided, a reference frame shown after its end may have come while
+   * the B-frames before the end are still to come. */
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  std::vector<int> order;
+  for (int gop = 0; gop < 130; gop += 3) {
+    order.push_back (gop);
+    if (gop > 0) {
+      order.push_back (gop - 2);
+      order.push_back (gop - 1);
+    }
+  }
+  auto packet = [&] (std::size_t k) {
+    RingPacket v = video_packet (order[k], (Time) order[k] * kSecond / 10,
+        order[k] % 30 == 0);
+    v.dts = (Time) k * kSecond / 10;
+    recorder.add_packet (v);
+  };
+  std::size_t sent = 0;
+  for (int frame = 0; frame < 120; frame++) {
+    recorder.add_frame (AnalysedFrame {(Time) frame * kSecond / 10,
+            kSecond / 10, frame >= 40 && frame < 50, 0.1, {}});
+    for (; sent < order.size () && (int) sent < frame - 30; sent++)
+      packet (sent);
+  }
+  for (; sent < order.size (); sent++)
+    packet (sent);
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  std::vector<int> written = sink.files[0].video;
+  std::sort (written.begin (), written.end ());
+  EXPECT_EQ (written, range (30, 61));
+}
