@@ -154,7 +154,7 @@ Recorder::try_open ()
     open_at_keyframe (open_at_);
 }
 
-bool
+void
 Recorder::open_at_keyframe (Time at)
 {
   const Slot *chosen = nullptr;
@@ -167,10 +167,8 @@ Recorder::open_at_keyframe (Time at)
     if (slot.packet.time () > at)
       break;
   }
-  if (!chosen)
-    return false;               /* the next keyframe opens it */
-  open_slot (*chosen);
-  return true;
+  if (chosen)                   /* if not, the next keyframe opens it */
+    open_slot (*chosen);
 }
 
 void

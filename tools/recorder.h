@@ -125,7 +125,7 @@ private:
   void try_open ();
   /* Opens the event's file at the keyframe at or before `at`, or at the
    * first one after it when the ring holds none before. */
-  bool open_at_keyframe (Time at);
+  void open_at_keyframe (Time at);
   void open_slot (const Slot &keyframe);
   void emit (const RingPacket &packet);
   void close_file ();
