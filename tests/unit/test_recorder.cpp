@@ -138,6 +138,32 @@ video_packet (int i, Time pts, bool keyframe)
   return v;
 }
 
+/* Frames 0 to `frames` in a B-frame stream's decoding order, I0 P3 B1 B2
+ * P6 B4 B5 ..., a keyframe every 30. */
+std::vector<int>
+b_frame_order (int frames)
+{
+  std::vector<int> order;
+  for (int p = 0; p < frames; p += 3) {
+    order.push_back (p);
+    if (p > 0) {
+      order.push_back (p - 2);
+      order.push_back (p - 1);
+    }
+  }
+  return order;
+}
+
+/* The k-th packet of that order at 10 fps, decoded at k / 10 s. */
+RingPacket
+b_frame_packet (const std::vector<int> &order, std::size_t k)
+{
+  RingPacket v = video_packet (order[k], (Time) order[k] * kSecond / 10,
+      order[k] % 30 == 0);
+  v.dts = (Time) k * kSecond / 10;
+  return v;
+}
+
 /* The settings of most tests: min-static 2 s, rolls of 1 s. */
 RecorderSettings
 short_rolls ()
@@ -451,19 +477,9 @@ TEST (RecorderRing, BFramesOfTheLastKeptFramesComeWithTheirReferences)
    * needs P6, decoded before B4 and B5. */
   FakeSink sink;
   Recorder recorder (short_rolls (), sink);
-  std::vector<int> order;
-  for (int gop = 0; gop < 100; gop += 3) {
-    order.push_back (gop);
-    if (gop > 0) {
-      order.push_back (gop - 2);
-      order.push_back (gop - 1);
-    }
-  }
+  const std::vector<int> order = b_frame_order (100);
   for (std::size_t k = 0; k < order.size (); k++) {
-    const int i = order[k];
-    RingPacket v = video_packet (i, (Time) i * kSecond / 10, i % 30 == 0);
-    v.dts = (Time) k * kSecond / 10;
-    recorder.add_packet (v);
+    recorder.add_packet (b_frame_packet (order, k));
     /* Frames come out of the decoder in presentation order, later. */
     if (k >= 4 && (k - 4) < order.size ()) {
       const int frame = (int) k - 4;
@@ -513,19 +529,9 @@ TEST (RecorderRing, BFramesThatComeAfterTheirFramesAreDecidedStillReachTheFile)
    * the B-frames before the end are still to come. */
   FakeSink sink;
   Recorder recorder (short_rolls (), sink);
-  std::vector<int> order;
-  for (int gop = 0; gop < 130; gop += 3) {
-    order.push_back (gop);
-    if (gop > 0) {
-      order.push_back (gop - 2);
-      order.push_back (gop - 1);
-    }
-  }
+  const std::vector<int> order = b_frame_order (130);
   auto packet = [&] (std::size_t k) {
-    RingPacket v = video_packet (order[k], (Time) order[k] * kSecond / 10,
-        order[k] % 30 == 0);
-    v.dts = (Time) k * kSecond / 10;
-    recorder.add_packet (v);
+    recorder.add_packet (b_frame_packet (order, k));
   };
   std::size_t sent = 0;
   for (int frame = 0; frame < 120; frame++) {
