@@ -5,6 +5,13 @@
 
 namespace stillframe::cli {
 
+namespace {
+
+/* Audio this far behind the video has stopped, or gone. */
+constexpr Time kAudioLagMax = 2 * kSecond;
+
+}  // namespace
+
 Box
 Box::united (const Box &other) const
 {
@@ -38,14 +45,13 @@ Recorder::add_packet (RingPacket packet)
    * one shows before it (B-frames show after they decode). */
   const Time decoded_at = is_time (slot.packet.dts) ? slot.packet.dts :
       slot.packet.time ();
-  if (slot.packet.video)
-    newest_video_ = is_time (newest_video_) ? std::max (newest_video_,
-        decoded_at) : decoded_at;
+  Time &newest = slot.packet.video ? newest_video_ : newest_audio_;
+  newest = is_time (newest) ? std::max (newest, decoded_at) : decoded_at;
   if (recording_ && !file_open_)
     try_open ();
   if (file_open_)
     write_pending ();
-  if (closing_ && slot.packet.video && decoded_at >= write_until_)
+  if (closing_ && has_every_packet ())
     finish_event ();
   trim ();
 }
@@ -126,12 +132,25 @@ Recorder::end_event ()
   event_.recorded_end = kept_until_;
   if (file_open_) {
     write_pending ();
-    if (!is_time (newest_video_) || newest_video_ < write_until_) {
+    if (!has_every_packet ()) {
       closing_ = true;
       return;
     }
   }
   finish_event ();
+}
+
+/* Whether the open file's last packets have come: a video packet decodes
+ * at or past the end (in decoding order, none after it shows before it),
+ * and audio has reached the end too, unless it lags the video by more
+ * than kAudioLagMax (it has stopped). */
+bool
+Recorder::has_every_packet () const
+{
+  if (!is_time (newest_video_) || newest_video_ < write_until_)
+    return false;
+  return !is_time (newest_audio_) || newest_audio_ >= kept_until_ ||
+      newest_video_ >= write_until_ + kAudioLagMax;
 }
 
 void
@@ -196,9 +215,11 @@ Recorder::emit (const RingPacket &packet)
     sink_.open_file (file_start_);
     sink_open_ = true;
     event_.files++;
+    sink_.write (packet);
     for (const RingPacket &audio : early_audio_)
       sink_.write (audio);
     early_audio_.clear ();
+    return;
   }
   sink_.write (packet);
 }

@@ -86,7 +86,9 @@ struct RingStats {
 };
 
 /* What the recorder asks of its owner, in this order for each file:
- * open_file, write..., close_file; event_ended after the event's last. */
+ * open_file, write..., close_file; event_ended after the event's last.
+ * A file's first packet is its keyframe, whose times the file's start
+ * from. */
 class RecorderSink {
 public:
   virtual ~RecorderSink () = default;
@@ -121,6 +123,7 @@ private:
   void apply (const CutRelease &release);
   void keep (const AnalysedFrame &frame);
   void end_event ();
+  bool has_every_packet () const;
   void finish_event ();
   void try_open ();
   /* Opens the event's file at the keyframe at or before `at`, or at the
@@ -142,8 +145,8 @@ private:
   std::deque<Slot> ring_;
   std::uint64_t next_seq_ = 0;
   std::size_t ring_bytes_ = 0;
-  /* The newest time seen, and the newest video decoding time. */
-  Time newest_ = kNoTime, newest_video_ = kNoTime;
+  /* The newest time seen, and each stream's newest decoding time. */
+  Time newest_ = kNoTime, newest_video_ = kNoTime, newest_audio_ = kNoTime;
   RingStats stats_;
 
   /* The event being recorded. */

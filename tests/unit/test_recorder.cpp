@@ -37,6 +37,9 @@ struct FakeSink : RecorderSink {
   {
     ASSERT_TRUE (open);
     File &f = files.back ();
+    if (f.video.empty () && f.audio.empty ())
+      EXPECT_TRUE (packet.video && packet.keyframe) << "a file starts with "
+          "its keyframe";
     const int id = *static_cast<int *> (packet.payload.get ());
     (packet.video ? f.video : f.audio).push_back (id);
     (packet.video ? f.video_times : f.audio_times).push_back (packet.pts);
@@ -547,4 +550,72 @@ TEST (RecorderRing, BFramesThatComeAfterTheirFramesAreDecidedStillReachTheFile)
   std::vector<int> written = sink.files[0].video;
   std::sort (written.begin (), written.end ());
   EXPECT_EQ (written, range (30, 61));
+}
+
+TEST (RecorderRing, AudioLaterThanTheVideoStillReachesTheFile)
+{
+  /* Audio arriving 1.5 s after the video of its time (its own thread, a
+   * busy machine), later than the event's end is decided: the file waits
+   * for the audio of its end. */
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  auto audio = [&] (int i) {
+    RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
+    a.video = false;
+    recorder.add_packet (a);
+  };
+  for (int i = 0; i < 100; i++) {
+    recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
+            i % 10 == 0));
+    if (i >= 15)
+      audio (i - 15);
+    recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
+            i >= 40 && i < 50, 0.1, {}});
+  }
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].audio, range (30, 60));
+}
+
+TEST (RecorderRing, StoppedAudioDoesNotKeepTheFileOpen)
+{
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  for (int i = 0; i < 120; i++) {
+    recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
+            i % 10 == 0));
+    if (i < 45) {
+      RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
+      a.video = false;
+      recorder.add_packet (a);
+    }
+    recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
+            i >= 40 && i < 50, 0.1, {}});
+  }
+  /* Closed while the stream goes on, not at its end. */
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_TRUE (sink.files[0].closed);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+  EXPECT_EQ (sink.files[0].audio, range (30, 45));
+}
+
+TEST (RecorderRing, AudioThatCameBeforeTheKeyframeIsWrittenAfterIt)
+{
+  /* Audio arriving before the video of its time: the file still starts
+   * with its keyframe, whose times the file's start from. */
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  for (int i = 0; i < 100; i++) {
+    RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
+    a.video = false;
+    recorder.add_packet (a);
+    recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
+            i % 10 == 0));
+    recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
+            i >= 40 && i < 50, 0.1, {}});
+  }
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+  EXPECT_EQ (sink.files[0].audio, range (30, 60));
 }
