@@ -328,6 +328,7 @@ attach_metas (GstBuffer * buffer, const stillframe::FrameAnalysis & result)
   fields.width = result.box.width;
   fields.height = result.box.height;
   fields.noise_level = result.noise_level;
+  fields.light_change = result.light_change;
   fields.write (stillframe_motion_meta_add (buffer));
 
   if (result.motion && !result.box.empty ()) {

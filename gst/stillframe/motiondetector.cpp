@@ -1455,8 +1455,11 @@ MotionDetector::State::analyse (State &s, const FrameView &frame,
   const Noise noise = s.measure_noise (light);
   const int raw_changed = s.judge_pixels (light, noise, interval);
   s.settle (interval, raw_changed);
-  const FrameAnalysis result = s.find_motion (frame, raw_changed,
+  FrameAnalysis result = s.find_motion (frame, raw_changed,
       noise.sigma, interval);
+  for (float offset : light.offset_lut)
+    result.light_change = std::max (result.light_change,
+        (double) std::fabs (offset));
   s.update_background (light.offset_lut, interval, noise.sigma);
   return result;
 }

@@ -114,6 +114,9 @@ struct FrameAnalysis {
   /* Estimated temporal noise (standard deviation, 8-bit luma levels) the
    * decision adapted to. */
   double noise_level = 0.0;
+  /* The largest change of light (8-bit levels, at any brightness) the
+   * frame was corrected for, against the background. */
+  double light_change = 0.0;
 };
 
 /* Background-model motion detector.

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
  * ]|
  * Fields: score (double), motion (boolean), x, y, width, height (int, the
  * box of the changed area in frame pixels, all 0 when nothing changed),
- * noise-level (double). See docs/stillframedetect.md.
+ * noise-level, light-change (double). See docs/stillframedetect.md.
  */
 #define STILLFRAME_MOTION_META_NAME "StillframeMotionMeta"
 
@@ -45,17 +45,19 @@ struct MotionMetaFields
   bool motion = false;
   int x = 0, y = 0, width = 0, height = 0;      /* the box; 0 when none */
   double noise_level = 0;
+  double light_change = 0;
 
   static constexpr const char *kScore = "score", *kMotion = "motion",
       *kX = "x", *kY = "y", *kWidth = "width", *kHeight = "height",
-      *kNoiseLevel = "noise-level";
+      *kNoiseLevel = "noise-level", *kLightChange = "light-change";
 
   void write (GstStructure * s) const
   {
     gst_structure_set (s, kScore, G_TYPE_DOUBLE, score, kMotion,
         G_TYPE_BOOLEAN, (gboolean) motion, kX, G_TYPE_INT, x, kY, G_TYPE_INT,
         y, kWidth, G_TYPE_INT, width, kHeight, G_TYPE_INT, height,
-        kNoiseLevel, G_TYPE_DOUBLE, noise_level, NULL);
+        kNoiseLevel, G_TYPE_DOUBLE, noise_level, kLightChange, G_TYPE_DOUBLE,
+        light_change, NULL);
   }
   /* Fields missing from `s` keep their values; false if `motion` is. */
   bool read (const GstStructure * s)
@@ -69,6 +71,7 @@ struct MotionMetaFields
     gst_structure_get_int (s, kWidth, &width);
     gst_structure_get_int (s, kHeight, &height);
     gst_structure_get_double (s, kNoiseLevel, &noise_level);
+    gst_structure_get_double (s, kLightChange, &light_change);
     return found;
   }
   /* False when the buffer has no such meta (or it says nothing of motion). */

@@ -155,7 +155,18 @@ TEST (MotionDetector, IgnoresGlobalBrightnessStep)
   for (std::size_t p = 0; p < brighter.size (); p++)
     brighter[p] = (std::uint8_t) std::min (255, view.channel[0][p] * 5 / 4);
   view.channel[0] = brighter.data ();
-  EXPECT_FALSE (detector.analyse (view, scenario.time (10)).motion);
+  const FrameAnalysis stepped = detector.analyse (view, scenario.time (10));
+  EXPECT_FALSE (stepped.motion);
+  /* It says how far it corrected: a quarter brighter is tens of levels at
+   * the brightest, against a fraction of one between still frames. */
+  EXPECT_GT (stepped.light_change, 15.0);
+  EXPECT_LT (detector.analyse (scenario.frame (11),
+          scenario.time (11)).light_change, stepped.light_change);
+  MotionDetector still;
+  for (int i = 0; i < 10; i++)
+    still.analyse (scenario.frame (i), scenario.time (i));
+  EXPECT_LT (still.analyse (scenario.frame (10),
+          scenario.time (10)).light_change, 1.5);
 }
 
 TEST (MotionDetector, ResolutionIndependentScore)

@@ -538,6 +538,8 @@ GST_START_TEST (test_meta_and_message_names_as_documented)
           &noise, "x", G_TYPE_INT, &x, "y", G_TYPE_INT, &y, "width",
           G_TYPE_INT, &width, "height", G_TYPE_INT, &height, NULL));
   fail_unless (motion && score > 0 && noise >= 0 && width > 0 && height > 0);
+  fail_unless (gst_structure_has_field_typed (fields, "light-change",
+          G_TYPE_DOUBLE));
   GstVideoRegionOfInterestMeta *roi =
       gst_buffer_get_video_region_of_interest_meta (out);
   fail_unless (roi != NULL);
