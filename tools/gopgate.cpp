@@ -11,7 +11,7 @@ GopGate::GopGate (const GopGateSettings &settings) : settings_ (settings) {}
 bool
 GopGate::changed (const KeyframeReading &r) const
 {
-  return r.first || r.motion || r.score >= settings_.score_share * r.threshold
+  return r.relearned || r.motion || r.score >= settings_.score_share * r.threshold
       || r.light_change >= settings_.light_levels;
 }
 

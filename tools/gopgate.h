@@ -44,7 +44,7 @@ struct GopGateSettings {
 
 /* What the keyframe's own detector said of it. */
 struct KeyframeReading {
-  bool first = false;           /* nothing before it to compare with */
+  bool relearned = false;       /* learned afresh (new caps), not judged */
   bool motion = false;
   double score = 0, threshold = 0, light_change = 0;
 };
@@ -70,6 +70,8 @@ public:
   void end_of_keyframes ();
   /* GOP `gop` cannot wait for its verdicts (the look-ahead is full). */
   void force_decode (std::size_t gop);
+  /* Every GOP from now on is decoded, for this reason. */
+  void fall_back (const std::string &why);
 
   /* GOP index n is the n-th keyframe's (0: the first). */
   GopFate fate (std::size_t gop) const;
@@ -97,7 +99,6 @@ private:
   static Tri any_of (std::initializer_list<Tri> terms);
   const Gop *at (std::size_t gop) const;
   Tri may_hold_motion (std::size_t gop) const;
-  void fall_back (const std::string &why);
   void close_open_gop (Time end);
 
   GopGateSettings settings_;

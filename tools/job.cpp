@@ -2,6 +2,7 @@
 #include "job.h"
 
 #include "copymode.h"
+#include "fastdecode.h"
 
 #include <glib/gstdio.h>
 
@@ -51,8 +52,7 @@ Job::Job () : analysis (0)
 
 Job::~Job ()
 {
-  if (gate)
-    gate->stop ();
+  stop_waiting ();
   if (pipeline) {
     gst_element_set_state (pipeline, GST_STATE_NULL);
     gst_object_unref (pipeline);
@@ -60,6 +60,15 @@ Job::~Job ()
   if (input_fd >= 0)
     close (input_fd);
   g_mutex_clear (&lock);
+}
+
+void
+Job::stop_waiting ()
+{
+  if (gate)
+    gate->stop ();
+  if (fast)
+    fast->stop ();
 }
 
 void

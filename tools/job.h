@@ -77,6 +77,7 @@ struct Analysis {
 };
 
 struct CopyGate;
+struct FastDecode;
 
 struct Job {
   Job ();
@@ -128,6 +129,8 @@ struct Job {
   std::unique_ptr<PatchedFile> reader;
   /* --copy's; its own lock (copymode.h). */
   std::unique_ptr<CopyGate> gate;
+  /* --fast's; its own lock (fastdecode.h). */
+  std::unique_ptr<FastDecode> fast;
   /* The detect probe's streaming thread only. */
   GstSegment segment;
 
@@ -150,6 +153,9 @@ struct Job {
   std::string commit_output ();
   /* Removes whatever was written for this job: only its hidden files. */
   void discard_output ();
+  /* Wakes and ends the streaming threads that wait on each other (--copy,
+   * --fast), so that the pipeline can stop. */
+  void stop_waiting ();
 };
 
 /* From a streaming thread: the job fails with `message`, and the pipeline

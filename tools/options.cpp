@@ -44,10 +44,13 @@ print_usage (FILE *to, const std::string &command)
         "  --split                  one file per kept span: OUT-0001.mp4, ...\n"
         "  --copy                   no re-encoding: whole GOPs of the input's "
         "packets\n"
+        "  --fast                   with --copy: decode only the GOPs that "
+        "may hold motion\n"
         "  --quality N              x264 quantizer, 0-51, lower is better "
         "(23)\n"
         "  --preset NAME            x264 speed preset (veryfast)\n");
   std::fprintf (to,
+      "%s"
       "  --report FILE.json       write a JSON report (a folder for several "
       "inputs;\n"
       "                           - for standard output)\n"
@@ -55,7 +58,9 @@ print_usage (FILE *to, const std::string &command)
       "standard output)\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
-      "  --post-roll SECONDS      kept after motion (1)\n");
+      "  --post-roll SECONDS      kept after motion (1)\n",
+      scan ? "  --fast                   decode only the GOPs that may hold "
+      "motion\n" : "");
   print_element_options (to);
   std::fprintf (to,
       "  -j, --jobs N             inputs processed at once (1)\n"
@@ -211,12 +216,14 @@ check_elements (const Options &o)
     {"fakesink", "gstreamer1.0-tools"}, {"queue", "gstreamer1.0-tools"},
     {"videoconvert", base}, {"uridecodebin", base}, {"decodebin", base},
   };
+  if (o.copy || o.fast)
+    needed.insert (needed.end (), {{"parsebin", base}, {"tee",
+              "gstreamer1.0-tools"}});
   if (o.trim) {
     needed.insert (needed.end (), {{"filesink", "gstreamer1.0-tools"},
           {"mp4mux", good}, {"qtmux", good}, {"matroskamux", good}});
     if (o.copy)
-      needed.insert (needed.end (), {{"parsebin", base}, {"tee",
-                "gstreamer1.0-tools"}, {"appsink", base}, {"appsrc", base},
+      needed.insert (needed.end (), {{"appsink", base}, {"appsrc", base},
             {"aacparse", good}, {"h264timestamper", bad},
             {"h265timestamper", bad}});
     else
@@ -448,6 +455,8 @@ parse_options (int argc, char **argv, Options &o)
       } else if (a == "--copy") {
         trim_only ("scan writes no video");
         o.copy = true;
+      } else if (a == "--fast") {
+        o.fast = true;
       } else if (a == "-q" || a == "--quiet") {
         o.quiet = true;
       } else if (a == "-h" || a == "--help") {
@@ -464,6 +473,9 @@ parse_options (int argc, char **argv, Options &o)
       throw BadUsage ("trim needs -o OUTPUT");
     if (o.split && o.copy)
       throw BadUsage ("--split cannot be combined with --copy yet");
+    if (o.fast && o.trim && !o.copy)
+      throw BadUsage ("--fast needs --copy: trim re-encodes every kept "
+          "frame, so it decodes them all");
     if (o.copy && (args.given ("--quality") || args.given ("--preset")))
       throw BadUsage ("--quality and --preset set the encoder, and --copy "
           "does not re-encode");

@@ -30,6 +30,8 @@ struct Options : ElementOptions {
   std::string output;
   std::string report, csv;      /* "-": standard output */
   bool force = false, quiet = false, split = false, copy = false;
+  /* Decode only the GOPs that may hold motion (scan, trim --copy). */
+  bool fast = false;
   int jobs = 1;
   int quality = 23;
   /* An input that decodes no frame for this long is given up on. */

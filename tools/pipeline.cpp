@@ -4,6 +4,7 @@
 #include "autoplug.h"
 #include "copymode.h"
 #include "elements.h"
+#include "fastdecode.h"
 #include "plan.h"
 #include "stillframemeta.h"
 #include "textformat.h"
@@ -126,6 +127,8 @@ GstPadProbeReturn
 replace_with_stub (GstPad *, GstPadProbeInfo *info, gpointer)
 {
   GstBuffer *frame = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (gst_buffer_get_size (frame) == 0)
+    return GST_PAD_PROBE_OK;    /* one already (--fast's skipped frames) */
   GstBuffer *stub = gst_buffer_new ();
   gst_buffer_copy_into (stub, frame, (GstBufferCopyFlags)
       (GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS), 0, -1);
@@ -443,10 +446,13 @@ on_autoplug_continue (GstElement *, GstPad *, GstCaps *caps, gpointer data)
 }
 
 
+/* The input's own packets (--copy, --fast): video to the decisions (and,
+ * with --copy, to the copy branch), from one tee. */
 void
-on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
+on_parsed_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
   Job *job = (Job *) data;
+  const Options &o = *job->options;
   const std::string media = media_type (pad);
   const gchar *name = media.c_str ();
   GstBin *bin = GST_BIN (job->pipeline);
@@ -454,33 +460,47 @@ on_copy_pad_added (GstElement *, GstPad *pad, gpointer data)
     GstElement *head = nullptr;
     if (g_str_has_prefix (name, "video/")
         && !job->video_claimed.exchange (true)) {
-      /* Decode branch (decides) and copy branch, from one tee. */
       GstElement *tee = make ("tee");
+      gst_bin_add (bin, tee);
+      /* Room for --copy's decisions to come (the copy branch waits for
+       * them); scanning with --fast, for the GOPs whose fates wait for
+       * verdicts two keyframes ahead. */
       GstElement *queue = make ("queue");
-      g_object_set (queue, "max-size-time", (guint64) 60 * GST_SECOND,
-          "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+      g_object_set (queue, "max-size-time", (guint64) (o.copy ? 60 : 20) *
+          GST_SECOND, "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+      if (job->fast) {
+        GstCaps *caps = gst_pad_get_current_caps (pad);
+        if (!caps)
+          caps = gst_pad_query_caps (pad, NULL);
+        add_fast_decode (job->fast.get (), bin, tee, queue, caps,
+            o.detect_props);
+        gst_caps_unref (caps);
+      }
       GstElement *decode = make ("decodebin");
       stillframe::connect_decoder_filter (decode);
-      add_chain (bin, {tee, queue, decode});
+      add_chain (bin, {queue, decode});
+      link_or_throw (tee, queue);
       g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
                   GstPad *decoded, gpointer d) {
                 if (media_type (decoded) == "video/x-raw")
                   link_decoded_video ((Job *) d, decoded);
               }), job);
-      GstElement *copy = add_copy_branch (job, pad, true);
-      GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
-      GstPad *copy_sink = gst_element_get_static_pad (copy, "sink");
-      gst_pad_link (tee_src, copy_sink);
-      gst_object_unref (copy_sink);
-      gst_object_unref (tee_src);
+      if (o.copy) {
+        GstElement *copy = add_copy_branch (job, pad, true);
+        GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
+        GstPad *copy_sink = gst_element_get_static_pad (copy, "sink");
+        gst_pad_link (tee_src, copy_sink);
+        gst_object_unref (copy_sink);
+        gst_object_unref (tee_src);
+      }
       for (GstElement *e : {tee, queue, decode})
         gst_element_sync_state_with_parent (e);
       head = tee;
-    } else if (g_str_has_prefix (name, "audio/mpeg")
+    } else if (o.copy && g_str_has_prefix (name, "audio/mpeg")
         && !job->audio_claimed.exchange (true)) {
       head = add_copy_branch (job, pad, false);
     } else {
-      if (g_str_has_prefix (name, "audio/"))
+      if (o.copy && g_str_has_prefix (name, "audio/"))
         JobMessage::post (job->pipeline, JobMessage::Kind::Note,
             std::string ("--copy keeps AAC and MP3 audio only: a ") + name +
             " stream was left out");
@@ -598,9 +618,12 @@ build_pipeline (Job *job)
   GstBin *bin = GST_BIN (job->pipeline);
   const std::string uri = open_input (job);
 
-  if (o.copy) {
+  if (o.copy || o.fast) {
     /* Compressed streams: the video is decoded for the decisions only. */
-    job->gate = std::make_unique<CopyGate> ();
+    if (o.copy)
+      job->gate = std::make_unique<CopyGate> ();
+    if (o.fast)
+      job->fast = std::make_unique<FastDecode> ();
     GError *error = NULL;
     GstElement *src = gst_element_make_from_uri (GST_URI_SRC, uri.c_str (),
         NULL, &error);
@@ -612,7 +635,7 @@ build_pipeline (Job *job)
     setup_patched_source (job, src);
     GstElement *parse = make ("parsebin");
     add_chain (bin, {src, parse});
-    g_signal_connect (parse, "pad-added", G_CALLBACK (on_copy_pad_added),
+    g_signal_connect (parse, "pad-added", G_CALLBACK (on_parsed_pad_added),
         job);
     g_signal_connect (parse, "no-more-pads", G_CALLBACK (on_no_more_pads),
         job);
@@ -661,6 +684,9 @@ build_pipeline (Job *job)
   add_chain (bin, {queue, convert, detect, job->cut});
 
   GstPad *detect_src = gst_element_get_static_pad (detect, "src");
+  /* First: the frames it puts back pass the probes below as if analysed. */
+  if (job->fast)
+    restore_skipped_frames (job->fast.get (), detect_src);
   gst_pad_add_probe (detect_src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_analysed, job, NULL);
   if (!o.trim || o.copy)

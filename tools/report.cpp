@@ -139,7 +139,19 @@ report_json (const ReportData &r)
       ",\n  \"notes\": [";
   for (std::size_t i = 0; i < r.notes.size (); i++)
     j << (i ? ", " : "") << json_string (r.notes[i]);
-  j << "],\n  \"error\": " << (r.error.empty () ? std::string ("null") :
+  j << "],\n";
+  if (r.fast) {
+    const DecodeShare &d = r.decoded;
+    j << "  \"decoded\": {\"gops\": " << d.gops << ", \"gops_decoded\": " <<
+        d.gops_decoded << ", \"frames\": " << d.frames <<
+        ", \"frames_decoded\": " << d.frames_decoded <<
+        ", \"share\": " << fixed_seconds (d.frames ? (double)
+            d.frames_decoded / d.frames : 1.0) << ", \"long_gops\": " <<
+        d.long_gops << ", \"forced_gops\": " << d.forced_gops <<
+        ", \"fallback\": " << (d.fallback.empty () ?
+            std::string ("null") : json_string (d.fallback)) << "},\n";
+  }
+  j << "  \"error\": " << (r.error.empty () ? std::string ("null") :
       json_string (r.error)) << "\n}\n";
   return j.str ();
 }

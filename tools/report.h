@@ -61,6 +61,15 @@ std::vector<Range> kept_between (const std::vector<Range> &dropped,
 std::vector<Range> kept_gops (const std::vector<Range> &gops, double origin,
     double limit);
 
+/* How much of the video --fast decoded. */
+struct DecodeShare {
+  std::uint64_t gops = 0, gops_decoded = 0, frames = 0, frames_decoded = 0;
+  std::string fallback;         /* why every GOP was decoded, or "" */
+  std::size_t long_gops = 0;    /* decoded for being too long */
+  /* Decoded because the look-ahead ran out before their verdicts came. */
+  std::uint64_t forced_gops = 0;
+};
+
 /* Everything a report says about one input. */
 struct ReportData {
   std::string input;
@@ -76,6 +85,8 @@ struct ReportData {
   bool interrupted = false, damaged_input = false, nothing_kept = false;
   std::vector<std::string> notes;
   std::string error;
+  bool fast = false;
+  DecodeShare decoded;
 };
 
 /* The JSON report (version 1), pretty-printed. */

@@ -2,6 +2,7 @@
 #include "supervise.h"
 
 #include "copymode.h"
+#include "fastdecode.h"
 #include "pipeline.h"
 #include "report.h"
 #include "stillframemeta.h"
@@ -71,6 +72,12 @@ report_of (Job *job, const std::vector<Range> &kept,
   r.nothing_kept = job->nothing_kept;
   r.notes = job->notes;
   r.error = job->error;
+  if (job->fast) {
+    r.fast = true;
+    r.decoded = job->fast->share_now ();
+    if (!r.decoded.fallback.empty ())
+      r.notes.push_back ("--fast decoded every GOP: " + r.decoded.fallback);
+  }
   return r;
 }
 
@@ -214,8 +221,7 @@ finish_job (Job *job)
   if (job->finish_timer)
     g_source_remove (job->finish_timer);
   job->finish_timer = 0;
-  if (job->gate)
-    job->gate->stop ();
+  job->stop_waiting ();
   if (job->pipeline)
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
   const Options &o = *job->options;
@@ -643,8 +649,7 @@ abort_all ()
     job->interrupted = true;
     job->fail ("aborted");
     job->status = EXIT_INTERRUPTED;
-    if (job->gate)
-      job->gate->stop ();
+    job->stop_waiting ();
     gst_element_set_state (job->pipeline, GST_STATE_NULL);
     job->discard_output ();
     job->finished = true;

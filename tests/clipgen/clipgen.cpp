@@ -291,7 +291,8 @@ write_clip (const ClipSpec &spec, const std::string &path,
           ":vbv-bufsize=" + rate : std::string ()) + "\" ! h265parse" :
       "x264enc speed-preset=veryfast bitrate=" + rate + " key-int-max=" +
       std::to_string (gop) + (encoding.cbr ? " pass=cbr vbv-buf-capacity=1000"
-      : "") + " ! h264parse";
+      : "") + (encoding.intra_refresh ? " intra-refresh=true" : "") +
+      " ! h264parse";
   gchar *description = g_strdup_printf ("appsrc name=src format=time ! "
       "%s ! %s name=mux ! filesink name=sink %s", encoder.c_str (),
       mkv ? "matroskamux" : "mp4mux", !spec.sync_marks ? "" : mkv ?

@@ -120,6 +120,10 @@ struct Encoding {
   bool cbr = false;             /* constant bitrate, as IP cameras send */
   bool h265 = false;
   int gop = 0;                  /* frames; 0: two seconds */
+  /* x264's intra refresh: no keyframe after the first, a column of intra
+   * blocks sweeping each GOP instead (its recovery points are flagged as
+   * keyframes, yet decode to a fraction of a picture alone). */
+  bool intra_refresh = false;
 };
 std::string write_clip (const ClipSpec &spec, const std::string &path,
     const Encoding &encoding = Encoding ());

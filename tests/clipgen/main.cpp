@@ -18,7 +18,7 @@ main (int argc, char **argv)
   gint box_contrast = 60, box_luma = -1;
   gchar *spans = NULL, *labels = NULL, *every = NULL, *relocations = NULL;
   gchar *shadow = NULL;
-  gboolean sync_marks = FALSE, cbr = FALSE, h265 = FALSE;
+  gboolean sync_marks = FALSE, cbr = FALSE, h265 = FALSE, intra_refresh = FALSE;
   gint gop = 0;
   gdouble travel = 1;
   clipgen::HardScene hard;
@@ -80,6 +80,8 @@ main (int argc, char **argv)
     {"cbr", 0, 0, G_OPTION_ARG_NONE, &cbr,
         "Constant bitrate, as IP cameras send", NULL},
     {"h265", 0, 0, G_OPTION_ARG_NONE, &h265, "H.265 instead of H.264", NULL},
+    {"intra-refresh", 0, 0, G_OPTION_ARG_NONE, &intra_refresh,
+        "H.264 with intra refresh instead of keyframes", NULL},
     {"gop", 0, 0, G_OPTION_ARG_INT, &gop,
         "Frames from keyframe to keyframe (default: 2 s)", "N"},
     {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Noise seed", "N"},
@@ -150,6 +152,7 @@ main (int argc, char **argv)
   encoding.cbr = cbr;
   encoding.h265 = h265;
   encoding.gop = gop;
+  encoding.intra_refresh = intra_refresh;
   std::string result = clipgen::write_clip (spec, argv[1], encoding);
   if (!result.empty ()) {
     g_printerr ("%s\n", result.c_str ());

@@ -197,9 +197,9 @@ TEST (GopGate, KeyframeReadings)
   r.light_change = 6.5;
   EXPECT_TRUE (gate.changed (r));
   r.light_change = 0;
-  r.first = true;
+  r.relearned = true;
   EXPECT_TRUE (gate.changed (r));
-  r.first = false;
+  r.relearned = false;
   r.motion = true;
   EXPECT_TRUE (gate.changed (r));
 }

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fastdecode.h"
+
+#include "elements.h"
+#include "stillframemeta.h"
+
+#include <algorithm>
+
+namespace stillframe::cli {
+
+FastDecode::FastDecode ()
+{
+  g_mutex_init (&lock);
+  g_cond_init (&changed);
+}
+
+FastDecode::~FastDecode ()
+{
+  g_cond_clear (&changed);
+  g_mutex_clear (&lock);
+}
+
+void
+FastDecode::stop ()
+{
+  g_mutex_lock (&lock);
+  stopping = true;
+  g_cond_broadcast (&changed);
+  g_mutex_unlock (&lock);
+}
+
+DecodeShare
+FastDecode::share_now ()
+{
+  g_mutex_lock (&lock);
+  DecodeShare s = share;
+  s.fallback = gate.fallback ();
+  s.long_gops = gate.long_gops ();
+  g_mutex_unlock (&lock);
+  return s;
+}
+
+namespace {
+
+/* The codec and NAL length size of the parsed video, from its caps. */
+void
+read_codec (FastDecode *fast, GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const bool h264 = gst_structure_has_name (s, "video/x-h264");
+  const bool h265 = gst_structure_has_name (s, "video/x-h265");
+  fast->codec = h264 ? VideoCodec::H264 : h265 ? VideoCodec::H265 :
+      VideoCodec::Other;
+  fast->nal_length_size = 0;
+
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const GValue *data = gst_structure_get_value (s, "codec_data");
+  if (!format || g_str_equal (format, "byte-stream") || !data
+      || !GST_VALUE_HOLDS_BUFFER (data))
+    return;
+  /* avcC keeps the length size in byte 4, hvcC in byte 21. */
+  GstMapInfo map;
+  GstBuffer *config = gst_value_get_buffer (data);
+  const gsize at = h264 ? 4 : 21;
+  if (gst_buffer_map (config, &map, GST_MAP_READ)) {
+    if (map.size > at)
+      fast->nal_length_size = (map.data[at] & 3) + 1;
+    gst_buffer_unmap (config, &map);
+  }
+}
+
+/* The tee's input, before either branch: every packet, in decoding order. */
+GstPadProbeReturn
+on_packet (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      GstCaps *caps;
+      gst_event_parse_caps (event, &caps);
+      read_codec (fast, caps);
+    } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+      g_mutex_lock (&fast->lock);
+      fast->gate.end_of_packets ();
+      g_cond_broadcast (&fast->changed);
+      g_mutex_unlock (&fast->lock);
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buffer,
+      GST_BUFFER_FLAG_DELTA_UNIT);
+  bool alone = true;
+  if (keyframe) {
+    GstMapInfo map;
+    if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+      alone = decodes_alone (fast->codec, map.data, map.size,
+          fast->nal_length_size);
+      gst_buffer_unmap (buffer, &map);
+    }
+  }
+  g_mutex_lock (&fast->lock);
+  fast->gate.add_packet (GST_BUFFER_PTS (buffer),
+      gst_buffer_get_size (buffer), keyframe, alone);
+  g_cond_broadcast (&fast->changed);
+  g_mutex_unlock (&fast->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Only keyframes reach the keyframe decoder; none once every GOP is
+ * decoded anyway. */
+GstPadProbeReturn
+keep_keyframes (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_DROP;
+  g_mutex_lock (&fast->lock);
+  const bool useless = !fast->gate.fallback ().empty ();
+  g_mutex_unlock (&fast->lock);
+  return useless ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
+/* The keyframe detector's verdicts. */
+GstPadProbeReturn
+on_judged_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+      g_mutex_lock (&fast->lock);
+      fast->gate.end_of_keyframes ();
+      g_cond_broadcast (&fast->changed);
+      g_mutex_unlock (&fast->lock);
+    } else if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      /* New caps restart the detector's learning: the next keyframe is
+       * learned, not compared (the first one is the gate's own). */
+      fast->relearning = true;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  stillframe::MotionMetaFields meta;
+  meta.read (buffer);
+  KeyframeReading reading;
+  reading.relearned = fast->relearning;
+  fast->relearning = false;
+  reading.motion = meta.motion;
+  reading.score = meta.score;
+  reading.light_change = meta.light_change;
+  reading.threshold = fast->threshold;
+  g_mutex_lock (&fast->lock);
+  fast->gate.judge_keyframe (GST_BUFFER_PTS (buffer),
+      fast->gate.changed (reading));
+  g_cond_broadcast (&fast->changed);
+  g_mutex_unlock (&fast->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The highest-ranked decoder for `caps`, without frame threads: each
+ * keyframe comes out as it goes in, instead of when the next ones come
+ * (which may wait for the decode queue, which waits for this verdict).
+ * A decoder, not decodebin: a bin that never decodes a frame (intra
+ * refresh "keyframes" decode to nothing alone) fails the pipeline. */
+GstElement *
+keyframe_decoder (GstCaps *caps)
+{
+  GList *all = gst_element_factory_list_get_elements
+      (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
+      GST_RANK_MARGINAL);
+  GList *fit = g_list_sort (gst_element_factory_list_filter (all, caps,
+          GST_PAD_SINK, FALSE), gst_plugin_feature_rank_compare_func);
+  GstElement *decoder = fit ? gst_element_factory_create
+      ((GstElementFactory *) fit->data, NULL) : nullptr;
+  gst_plugin_feature_list_free (fit);
+  gst_plugin_feature_list_free (all);
+  if (decoder && g_object_class_find_property (G_OBJECT_GET_CLASS (decoder),
+          "max-threads"))
+    g_object_set (decoder, "max-threads", 1, NULL);
+  return decoder;
+}
+
+/* How often a GOP waiting for its fate looks whether it can ever come, and
+ * for how many looks in a row it must not before it is decoded anyway. */
+constexpr gint64 kWaitTick = 100 * G_TIME_SPAN_MILLISECOND;
+constexpr int kStuckTicks = 5;
+
+/* The decode queue's output: each GOP waits for its fate. */
+GstPadProbeReturn
+on_decode_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buffer,
+      GST_BUFFER_FLAG_DELTA_UNIT);
+  g_mutex_lock (&fast->lock);
+  if (keyframe) {
+    fast->gop = fast->gop == SIZE_MAX ? 0 : fast->gop + 1;
+    GopFate fate;
+    int stuck_ticks = 0;
+    while ((fate = fast->gate.fate (fast->gop)) == GopFate::Undecided
+        && !fast->stopping && !GST_PAD_IS_FLUSHING (pad)) {
+      g_cond_wait_until (&fast->changed, &fast->lock,
+          g_get_monotonic_time () + kWaitTick);
+      /* The look-ahead is spent: the demuxer waits for room here, and the
+       * keyframe branch has nothing left to judge (its decoder may hold a
+       * keyframe until the next comes). Nothing moves until this GOP goes
+       * out, so it is decoded. */
+      guint queued = 0;
+      if (fast->keyframe_queue)
+        g_object_get (fast->keyframe_queue, "current-level-buffers", &queued,
+            NULL);
+      stuck_ticks = fast->demuxer_blocked && queued == 0 ? stuck_ticks + 1 :
+          0;
+      if (stuck_ticks >= kStuckTicks) {
+        fast->gate.force_decode (fast->gop);
+        fast->share.forced_gops++;
+      }
+    }
+    fast->decoding = fate != GopFate::Skip;
+    fast->gate.forget_before (fast->gop);
+    fast->share.gops++;
+    fast->share.gops_decoded += fast->decoding;
+  }
+  fast->demuxer_blocked = false;       /* there is room again */
+  /* Before the first keyframe nothing decodes, with or without --fast. */
+  const bool decode = fast->decoding || fast->gop == SIZE_MAX;
+  fast->share.frames++;
+  fast->share.frames_decoded += decode;
+  if (!decode) {
+    const GstClockTime pts = GST_BUFFER_PTS_IS_VALID (buffer) ?
+        GST_BUFFER_PTS (buffer) : GST_BUFFER_DTS (buffer);
+    auto place = std::upper_bound (fast->skipped.begin (),
+        fast->skipped.end (), pts, [] (GstClockTime t, const auto &frame) {
+          return t < frame.first;
+        });
+    fast->skipped.insert (place, {pts, GST_BUFFER_DURATION (buffer)});
+  }
+  g_mutex_unlock (&fast->lock);
+  return decode ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* The decode queue is full: the demuxer waits until a packet leaves. */
+void
+on_decode_queue_full (GstElement *, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  g_mutex_lock (&fast->lock);
+  fast->demuxer_blocked = true;
+  g_cond_broadcast (&fast->changed);
+  g_mutex_unlock (&fast->lock);
+}
+
+GstBuffer *
+static_stub (GstClockTime pts, GstClockTime duration)
+{
+  GstBuffer *stub = gst_buffer_new ();
+  GST_BUFFER_PTS (stub) = pts;
+  GST_BUFFER_DURATION (stub) = duration;
+  /* Registered by the plugin, which is loaded by now. */
+  GstCustomMeta *meta = gst_buffer_add_custom_meta (stub,
+      STILLFRAME_MOTION_META_NAME);
+  if (meta)
+    stillframe::MotionMetaFields ().write (gst_custom_meta_get_structure
+        (meta));
+  return stub;
+}
+
+/* Before each analysed frame (and the end), the dropped frames shown
+ * before it, pushed from its own thread so that they come in order. */
+GstPadProbeReturn
+put_back_skipped (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  GstClockTime until = GST_CLOCK_TIME_NONE;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    until = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+    if (!GST_CLOCK_TIME_IS_VALID (until))
+      return GST_PAD_PROBE_OK;
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
+      != GST_EVENT_EOS) {
+    return GST_PAD_PROBE_OK;
+  }
+  std::deque<std::pair<GstClockTime, GstClockTime>> due;
+  g_mutex_lock (&fast->lock);
+  while (!fast->skipped.empty () && fast->skipped.front ().first < until) {
+    due.push_back (fast->skipped.front ());
+    fast->skipped.pop_front ();
+  }
+  g_mutex_unlock (&fast->lock);
+  for (const auto &[pts, duration] : due)
+    if (gst_pad_push (pad, static_stub (pts, duration)) != GST_FLOW_OK)
+      break;
+  return GST_PAD_PROBE_OK;
+}
+
+}  // namespace
+
+void
+add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
+    GstElement *decode_queue, GstCaps *caps,
+    const std::vector<std::pair<std::string, std::string>> &detect_props)
+{
+  GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (tee_sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_packet, fast, NULL);
+  gst_object_unref (tee_sink);
+  GstPad *out = gst_element_get_static_pad (decode_queue, "src");
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, on_decode_packet, fast,
+      NULL);
+  gst_object_unref (out);
+  g_signal_connect (decode_queue, "overrun",
+      G_CALLBACK (on_decode_queue_full), fast);
+
+  read_codec (fast, caps);
+  GstElement *decoder = fast->codec == VideoCodec::Other ? nullptr :
+      keyframe_decoder (caps);
+  if (!decoder) {
+    /* Every GOP is decoded, and the report says why. */
+    g_mutex_lock (&fast->lock);
+    fast->gate.fall_back (fast->codec == VideoCodec::Other ?
+        std::string ("only H.264 and H.265 are gated, not ") +
+        gst_structure_get_name (gst_caps_get_structure (caps, 0)) :
+        std::string ("no decoder for its keyframes"));
+    g_mutex_unlock (&fast->lock);
+    return;
+  }
+  /* Keyframes only: bounded by the decode queue, which holds the demuxer
+   * back; the byte bound is a safety net. */
+  GstElement *queue = make ("queue");
+  g_object_set (queue, "max-size-time", (guint64) 0, "max-size-bytes",
+      64u << 20, "max-size-buffers", 0u, NULL);
+  fast->keyframe_queue = queue;
+  GstElement *convert = make ("videoconvert");
+  GstElement *detect = make ("stillframedetect");
+  g_object_set (detect, "post-messages", FALSE, NULL);
+  for (const auto &[k, v] : detect_props)
+    set_from_string (detect, k, v);
+  g_object_get (detect, "threshold", &fast->threshold, NULL);
+  GstElement *sink = make ("fakesink");
+  /* It may never see a frame (intra refresh): it must not hold the
+   * pipeline in preroll. */
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  add_chain (bin, {queue, decoder, convert, detect, sink});
+  /* The tee's first pad: each packet reaches this branch before the
+   * decode queue, which may be waiting for its verdict. */
+  link_or_throw (tee, queue);
+  GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER, keep_keyframes,
+      fast, NULL);
+  gst_object_unref (queue_sink);
+  GstPad *judged = gst_element_get_static_pad (detect, "src");
+  gst_pad_add_probe (judged, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_judged_keyframe, fast,
+      NULL);
+  gst_object_unref (judged);
+  for (GstElement *e : {queue, decoder, convert, detect, sink})
+    gst_element_sync_state_with_parent (e);
+}
+
+void
+restore_skipped_frames (FastDecode *fast, GstPad *analysed)
+{
+  gst_pad_add_probe (analysed, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), put_back_skipped, fast,
+      NULL);
+}
+
+}  // namespace stillframe::cli
