@@ -98,6 +98,25 @@ class FastTest(CliTestCase):
         self.assertTrue(any("--fast decoded every GOP" in n
                             for n in fast["notes"]), fast["notes"])
 
+    def test_a_gop_longer_than_the_look_ahead_does_not_stall_the_scan(self):
+        # Keyframes every 2 s, then one GOP of 30 s: the fate of the GOP
+        # before it waits for the keyframe after it, which the demuxer
+        # cannot reach before the decode queue (20 s) is full. That GOP is
+        # decoded instead of waiting.
+        clip = Clips.made_by(
+            "long-gop.mp4", "ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+            "-i", "color=c=gray:s=320x240:r=25:d=60,noise=alls=8:allf=t",
+            "-c:v", "libx264", "-preset", "veryfast", "-bf", "0",
+            "-x264-params", "keyint=2000:scenecut=0", "-force_key_frames",
+            "0,2,4,6,8,10,12,14,16,18,20,50", "-pix_fmt", "yuv420p",
+            "{out}")
+        full, fast = self.scan(clip), self.scan(clip, "--fast")
+        self.assert_same_events(full, fast)
+        decoded = fast["decoded"]
+        self.assertEqual(decoded["long_gops"], 1, decoded)
+        self.assertGreaterEqual(decoded["forced_gops"], 1, decoded)
+        self.assertLess(decoded["share"], 1.0, decoded)
+
     def test_copy_fast_writes_what_copy_writes(self):
         clip = scene("quiet.mp4")
         kept = {}
