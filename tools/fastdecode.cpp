@@ -160,13 +160,14 @@ on_judged_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* The highest-ranked decoder for `caps`, without frame threads: each
- * keyframe comes out as it goes in, instead of when the next ones come
- * (which may wait for the decode queue, which waits for this verdict).
- * A decoder, not decodebin: a bin that never decodes a frame (intra
- * refresh "keyframes" decode to nothing alone) fails the pipeline. */
+/* The highest-ranked decoder for `caps`. A decoder, not decodebin: it
+ * can be drained mid-stream, and a bin that never decodes a frame (intra
+ * refresh "keyframes" decode to nothing alone) fails the pipeline. Its
+ * keyframes `one_by_one` (no frame threads): each comes out as it goes in,
+ * instead of when the next ones come (which may wait for the decode queue,
+ * which waits for this verdict). */
 GstElement *
-keyframe_decoder (GstCaps *caps)
+decoder_for (GstCaps *caps, bool one_by_one)
 {
   GList *all = gst_element_factory_list_get_elements
       (GST_ELEMENT_FACTORY_TYPE_DECODER | GST_ELEMENT_FACTORY_TYPE_MEDIA_VIDEO,
@@ -177,10 +178,64 @@ keyframe_decoder (GstCaps *caps)
       ((GstElementFactory *) fit->data, NULL) : nullptr;
   gst_plugin_feature_list_free (fit);
   gst_plugin_feature_list_free (all);
-  if (decoder && g_object_class_find_property (G_OBJECT_GET_CLASS (decoder),
-          "max-threads"))
+  if (one_by_one && decoder && g_object_class_find_property
+      (G_OBJECT_GET_CLASS (decoder), "max-threads"))
     g_object_set (decoder, "max-threads", 1, NULL);
   return decoder;
+}
+
+/* The structure of the event that carries dropped frames to the analysis:
+ * its one owner. "frames": a buffer of (start, duration) pairs, guint64. */
+constexpr const char *kDroppedFrames = "stillframe-dropped-frames";
+
+/* Hands the frames dropped so far to the analysis, after every frame
+ * decoded before them. */
+void
+send_dropped (FastDecode *fast)
+{
+  if (fast->dropped.empty ())
+    return;
+  std::sort (fast->dropped.begin (), fast->dropped.end ());
+  const gsize size = fast->dropped.size () * sizeof (fast->dropped[0]);
+  GstBuffer *frames = gst_buffer_new_memdup (fast->dropped.data (), size);
+  fast->dropped.clear ();
+  GstStructure *s = gst_structure_new (kDroppedFrames, "frames",
+      GST_TYPE_BUFFER, frames, NULL);
+  gst_buffer_unref (frames);
+  gst_pad_send_event (fast->analysis, gst_event_new_custom
+      (GST_EVENT_CUSTOM_DOWNSTREAM, s));
+}
+
+/* Every frame the decoder holds goes out to the analysis, as at the end of
+ * the stream; then the stream starts again (which clears the EOS). */
+void
+drain_decoder (FastDecode *fast)
+{
+  GstPad *sink = gst_element_get_static_pad (fast->decoder, "sink");
+  GstEvent *start = gst_pad_get_sticky_event (sink, GST_EVENT_STREAM_START,
+      0);
+  fast->draining = true;
+  gst_pad_send_event (sink, gst_event_new_eos ());
+  if (start)
+    gst_pad_send_event (sink, start);
+  fast->draining = false;
+  gst_object_unref (sink);
+}
+
+/* The decoder's output: the drain's EOS, and the stream's start again, go
+ * no further. */
+GstPadProbeReturn
+hide_drain (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  FastDecode *fast = (FastDecode *) data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+    const bool again = fast->started;
+    fast->started = true;
+    return again ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  }
+  return GST_EVENT_TYPE (event) == GST_EVENT_EOS && fast->draining ?
+      GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
 }
 
 /* How often a GOP waiting for its fate looks whether it can ever come, and
@@ -193,11 +248,17 @@ GstPadProbeReturn
 on_decode_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   FastDecode *fast = (FastDecode *) data;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+      send_dropped (fast);
+    return GST_PAD_PROBE_OK;
+  }
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buffer,
       GST_BUFFER_FLAG_DELTA_UNIT);
-  g_mutex_lock (&fast->lock);
   if (keyframe) {
+    send_dropped (fast);
+    g_mutex_lock (&fast->lock);
     fast->gop = fast->gop == SIZE_MAX ? 0 : fast->gop + 1;
     GopFate fate;
     int stuck_ticks = 0;
@@ -220,27 +281,28 @@ on_decode_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
         fast->share.forced_gops++;
       }
     }
+    const bool was_decoding = fast->decoding;
     fast->decoding = fate != GopFate::Skip;
     fast->gate.forget_before (fast->gop);
     fast->share.gops++;
     fast->share.gops_decoded += fast->decoding;
+    g_mutex_unlock (&fast->lock);
+    if (was_decoding && !fast->decoding)
+      drain_decoder (fast);
   }
-  fast->demuxer_blocked = false;       /* there is room again */
   /* Before the first keyframe nothing decodes, with or without --fast. */
   const bool decode = fast->decoding || fast->gop == SIZE_MAX;
+  g_mutex_lock (&fast->lock);
+  fast->demuxer_blocked = false;       /* there is room again */
   fast->share.frames++;
   fast->share.frames_decoded += decode;
-  if (!decode) {
-    const GstClockTime pts = GST_BUFFER_PTS_IS_VALID (buffer) ?
-        GST_BUFFER_PTS (buffer) : GST_BUFFER_DTS (buffer);
-    auto place = std::upper_bound (fast->skipped.begin (),
-        fast->skipped.end (), pts, [] (GstClockTime t, const auto &frame) {
-          return t < frame.first;
-        });
-    fast->skipped.insert (place, {pts, GST_BUFFER_DURATION (buffer)});
-  }
   g_mutex_unlock (&fast->lock);
-  return decode ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  if (decode)
+    return GST_PAD_PROBE_OK;
+  fast->dropped.push_back ({GST_BUFFER_PTS_IS_VALID (buffer) ?
+        GST_BUFFER_PTS (buffer) : GST_BUFFER_DTS (buffer),
+        GST_BUFFER_DURATION (buffer)});
+  return GST_PAD_PROBE_DROP;
 }
 
 /* The decode queue is full: the demuxer waits until a packet leaves. */
@@ -269,64 +331,70 @@ static_stub (GstClockTime pts, GstClockTime duration)
   return stub;
 }
 
-/* Before each analysed frame (and the end), the dropped frames shown
- * before it, pushed from its own thread so that they come in order. */
+/* The dropped frames' event, as they were in the stream: static frames
+ * without a picture, from the analysis's own thread, in their place. */
 GstPadProbeReturn
-put_back_skipped (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+put_back_dropped (GstPad *pad, GstPadProbeInfo *info, gpointer)
 {
-  FastDecode *fast = (FastDecode *) data;
-  GstClockTime until = GST_CLOCK_TIME_NONE;
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
-    until = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
-    if (!GST_CLOCK_TIME_IS_VALID (until))
-      return GST_PAD_PROBE_OK;
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))
-      != GST_EVENT_EOS) {
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM || !s
+      || !gst_structure_has_name (s, kDroppedFrames))
     return GST_PAD_PROBE_OK;
+  GstBuffer *frames = nullptr;
+  gst_structure_get (s, "frames", GST_TYPE_BUFFER, &frames, NULL);
+  GstMapInfo map;
+  if (frames && gst_buffer_map (frames, &map, GST_MAP_READ)) {
+    const auto *frame = (const std::pair<GstClockTime, GstClockTime> *)
+        map.data;
+    for (gsize i = 0; i < map.size / sizeof (*frame); i++)
+      if (gst_pad_push (pad, static_stub (frame[i].first,
+                  frame[i].second)) != GST_FLOW_OK)
+        break;
+    gst_buffer_unmap (frames, &map);
   }
-  std::deque<std::pair<GstClockTime, GstClockTime>> due;
-  g_mutex_lock (&fast->lock);
-  while (!fast->skipped.empty () && fast->skipped.front ().first < until) {
-    due.push_back (fast->skipped.front ());
-    fast->skipped.pop_front ();
-  }
-  g_mutex_unlock (&fast->lock);
-  for (const auto &[pts, duration] : due)
-    if (gst_pad_push (pad, static_stub (pts, duration)) != GST_FLOW_OK)
-      break;
-  return GST_PAD_PROBE_OK;
+  if (frames)
+    gst_buffer_unref (frames);
+  return GST_PAD_PROBE_DROP;
 }
 
 }  // namespace
 
-void
+GstElement *
 add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
-    GstElement *decode_queue, GstCaps *caps,
+    GstElement *decode_queue, GstPad *analysis, GstCaps *caps,
     const std::vector<std::pair<std::string, std::string>> &detect_props)
 {
+  fast->analysis = analysis;
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (tee_sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_packet, fast, NULL);
   gst_object_unref (tee_sink);
   GstPad *out = gst_element_get_static_pad (decode_queue, "src");
-  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, on_decode_packet, fast,
+  gst_pad_add_probe (out, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_decode_packet, fast,
       NULL);
   gst_object_unref (out);
   g_signal_connect (decode_queue, "overrun",
       G_CALLBACK (on_decode_queue_full), fast);
 
   read_codec (fast, caps);
-  GstElement *decoder = fast->codec == VideoCodec::Other ? nullptr :
-      keyframe_decoder (caps);
-  if (!decoder) {
+  GstElement *keyframe_decoder = nullptr;
+  if (fast->codec != VideoCodec::Other) {
+    keyframe_decoder = decoder_for (caps, true);
+    fast->decoder = keyframe_decoder ? decoder_for (caps, false) : nullptr;
+  }
+  if (!fast->decoder) {
+    if (keyframe_decoder)
+      gst_object_unref (keyframe_decoder);
     /* Every GOP is decoded, and the report says why. */
     g_mutex_lock (&fast->lock);
     fast->gate.fall_back (fast->codec == VideoCodec::Other ?
         std::string ("only H.264 and H.265 are gated, not ") +
         gst_structure_get_name (gst_caps_get_structure (caps, 0)) :
-        std::string ("no decoder for its keyframes"));
+        std::string ("no decoder for it"));
     g_mutex_unlock (&fast->lock);
-    return;
+    return nullptr;
   }
   /* Keyframes only: bounded by the decode queue, which holds the demuxer
    * back; the byte bound is a safety net. */
@@ -344,7 +412,7 @@ add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
   /* It may never see a frame (intra refresh): it must not hold the
    * pipeline in preroll. */
   g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
-  add_chain (bin, {queue, decoder, convert, detect, sink});
+  add_chain (bin, {queue, keyframe_decoder, convert, detect, sink});
   /* The tee's first pad: each packet reaches this branch before the
    * decode queue, which may be waiting for its verdict. */
   link_or_throw (tee, queue);
@@ -357,16 +425,22 @@ add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
           | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_judged_keyframe, fast,
       NULL);
   gst_object_unref (judged);
-  for (GstElement *e : {queue, decoder, convert, detect, sink})
+  for (GstElement *e : {queue, keyframe_decoder, convert, detect, sink})
     gst_element_sync_state_with_parent (e);
+
+  gst_bin_add (bin, fast->decoder);
+  GstPad *decoded = gst_element_get_static_pad (fast->decoder, "src");
+  gst_pad_add_probe (decoded, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hide_drain,
+      fast, NULL);
+  gst_object_unref (decoded);
+  return fast->decoder;
 }
 
 void
-restore_skipped_frames (FastDecode *fast, GstPad *analysed)
+restore_skipped_frames (GstPad *analysed)
 {
-  gst_pad_add_probe (analysed, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
-          | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), put_back_skipped, fast,
-      NULL);
+  gst_pad_add_probe (analysed, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      put_back_dropped, NULL, NULL);
 }
 
 }  // namespace stillframe::cli

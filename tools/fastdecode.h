@@ -8,14 +8,16 @@
  *   decode: a queue whose output waits for each GOP's fate, then decodes
  *     it in full or drops its packets.
  *
- * The frames of dropped GOPs come back as static frames without a
- * picture, in their place among the decoded ones, from the analysis
- * (detect's source pad), so that the cut and the report count them as
- * the full decode would.
+ * Before the first GOP it drops, the decoder is drained (an EOS that goes
+ * no further, then the stream's start again), so that every frame before
+ * it has reached the analysis. The dropped GOPs' frames follow as an event
+ * through the analysis's queue, in their place, and come out of detect's
+ * source pad as static frames without a picture: the cut and the report
+ * count them as the full decode would, as they come.
  *
  * Threads: the demuxer's (the tee's input: packets and caps), the keyframe
- * branch's (verdicts), the decode queue's (fates) and the analysis's
- * (static frames) meet under `lock`, waiting on `changed`. */
+ * branch's (verdicts) and the decode queue's (fates) meet under `lock`,
+ * waiting on `changed`; the analysis's reads only the events it is sent. */
 #pragma once
 
 #include "gopgate.h"
@@ -23,7 +25,6 @@
 
 #include <gst/gst.h>
 
-#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,8 +37,6 @@ struct FastDecode {
   /* lock: */
   GopGate gate;
   bool stopping = false;
-  /* The frames dropped with their GOP, by start: (start, duration). */
-  std::deque<std::pair<GstClockTime, GstClockTime>> skipped;
   DecodeShare share;
   /* The decode queue is full, and the demuxer waits for room. */
   bool demuxer_blocked = false;
@@ -47,12 +46,18 @@ struct FastDecode {
   int nal_length_size = 0;
   /* The keyframe branch's thread only: its detector learns afresh. */
   bool relearning = false;
-  /* The decode queue's thread only. */
+  /* The decode queue's thread only (it also runs the decoder). */
   std::size_t gop = SIZE_MAX;           /* of the packet going out */
   bool decoding = true;
+  bool draining = false;
+  bool started = false;                 /* the decoder's stream began */
+  /* The frames dropped since the last went to the analysis. */
+  std::vector<std::pair<GstClockTime, GstClockTime>> dropped;
   /* Set while building, read-only after. */
   double threshold = 0;
   GstElement *keyframe_queue = nullptr;
+  GstElement *decoder = nullptr;        /* the decode branch's */
+  GstPad *analysis = nullptr;           /* the analysis queue's sink pad */
 
   FastDecode ();
   ~FastDecode ();
@@ -61,16 +66,19 @@ struct FastDecode {
   DecodeShare share_now ();
 };
 
-/* Adds the keyframe branch to `tee` (its first source pad) and the gate to
- * `decode_queue`, the decode branch's queue after it, for video of `caps`
- * (every GOP is decoded when they are not H.264 or H.265). `detect_props`:
- * the detector's settings, as the command line gave them. */
-void add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
-    GstElement *decode_queue, GstCaps *caps,
+/* For video of `caps` from `tee`: adds the keyframe branch (the tee's first
+ * source pad) and the gate on `decode_queue`, the decode branch's queue
+ * after it, whose output `analysis` (a sink pad) analyses. `detect_props`:
+ * the detector's settings, as the command line gave them. Returns the
+ * decoder to put after `decode_queue` (added to `bin`), or nullptr: every
+ * GOP is decoded (not H.264 or H.265, or no decoder for it: the report
+ * says why), by whatever decodebin finds. */
+GstElement *add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
+    GstElement *decode_queue, GstPad *analysis, GstCaps *caps,
     const std::vector<std::pair<std::string, std::string>> &detect_props);
 
-/* On the analysis's output (detect's source pad): puts back the dropped
- * GOPs' frames as static ones, in their place. */
-void restore_skipped_frames (FastDecode *fast, GstPad *analysed);
+/* On the analysis's output (detect's source pad): the dropped GOPs' frames,
+ * as static ones, in their place. */
+void restore_skipped_frames (GstPad *analysed);
 
 }  // namespace stillframe::cli

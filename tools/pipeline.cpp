@@ -466,25 +466,38 @@ on_parsed_pad_added (GstElement *, GstPad *pad, gpointer data)
        * them); scanning with --fast, for the GOPs whose fates wait for
        * verdicts two keyframes ahead. */
       GstElement *queue = make ("queue");
-      g_object_set (queue, "max-size-time", (guint64) (o.copy ? 60 : 20) *
+      g_object_set (queue, "max-size-time", (guint64) (o.copy ? 60 : 10) *
           GST_SECOND, "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+      GstElement *decode = nullptr;
       if (job->fast) {
         GstCaps *caps = gst_pad_get_current_caps (pad);
         if (!caps)
           caps = gst_pad_query_caps (pad, NULL);
-        add_fast_decode (job->fast.get (), bin, tee, queue, caps,
-            o.detect_props);
+        GstElement *analysis = gst_bin_get_by_name (bin, "input-video-queue");
+        GstPad *analysis_sink = gst_element_get_static_pad (analysis, "sink");
+        decode = add_fast_decode (job->fast.get (), bin, tee, queue,
+            analysis_sink, caps, o.detect_props);
+        gst_object_unref (analysis_sink);
+        gst_object_unref (analysis);
         gst_caps_unref (caps);
       }
-      GstElement *decode = make ("decodebin");
-      stillframe::connect_decoder_filter (decode);
-      add_chain (bin, {queue, decode});
+      if (decode) {
+        gst_bin_add (bin, queue);
+        link_or_throw (queue, decode);
+        GstPad *decoded = gst_element_get_static_pad (decode, "src");
+        link_decoded_video (job, decoded);
+        gst_object_unref (decoded);
+      } else {
+        decode = make ("decodebin");
+        stillframe::connect_decoder_filter (decode);
+        add_chain (bin, {queue, decode});
+        g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
+                    GstPad *decoded, gpointer d) {
+                  if (media_type (decoded) == "video/x-raw")
+                    link_decoded_video ((Job *) d, decoded);
+                }), job);
+      }
       link_or_throw (tee, queue);
-      g_signal_connect (decode, "pad-added", G_CALLBACK (+[] (GstElement *,
-                  GstPad *decoded, gpointer d) {
-                if (media_type (decoded) == "video/x-raw")
-                  link_decoded_video ((Job *) d, decoded);
-              }), job);
       if (o.copy) {
         GstElement *copy = add_copy_branch (job, pad, true);
         GstPad *tee_src = gst_element_request_pad_simple (tee, "src_%u");
@@ -686,7 +699,7 @@ build_pipeline (Job *job)
   GstPad *detect_src = gst_element_get_static_pad (detect, "src");
   /* First: the frames it puts back pass the probes below as if analysed. */
   if (job->fast)
-    restore_skipped_frames (job->fast.get (), detect_src);
+    restore_skipped_frames (detect_src);
   gst_pad_add_probe (detect_src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_analysed, job, NULL);
   if (!o.trim || o.copy)
