@@ -118,7 +118,17 @@ class FastTest(CliTestCase):
         self.assertLess(decoded["share"], 1.0, decoded)
 
     def test_copy_fast_writes_what_copy_writes(self):
-        clip = scene("quiet.mp4")
+        self.check_copy_fast(scene("quiet.mp4"))
+
+    def test_copy_fast_over_a_quiet_span_longer_than_its_queues(self):
+        # 80 s without motion: more than the copy branch holds (60 s) while
+        # it waits for the cut's decisions on those frames.
+        self.check_copy_fast(Clips.get(
+            "long-quiet-span.mp4", "--width", "320", "--height", "240",
+            "--fps", str(FPS), "--duration", "100", "--noise", "2",
+            "--motion", "5-8,90-93"))
+
+    def check_copy_fast(self, clip):
         kept = {}
         for options in ((), ("--fast",)):
             out = self.out("out%d.mp4" % len(options))
