@@ -153,8 +153,20 @@ GopGate::fate (std::size_t gop) const
   if (!fallback_.empty () || g->forced)
     return GopFate::Decode;
   const Tri before = gop > 0 ? may_hold_motion (gop - 1) : Tri::No;
-  const Tri after = gop + 1 < gops () ? may_hold_motion (gop + 1) :
-      packets_ended_ ? Tri::No : Tri::Unknown;
+  /* The next GOP, and those that start within the lead-in after this one
+   * ends. */
+  Tri after = Tri::No;
+  for (std::size_t next = gop + 1; after != Tri::Yes; next++) {
+    const Gop *n = at (next);
+    if (!n) {
+      after = any_of ({after, packets_ended_ ? Tri::No : Tri::Unknown});
+      break;
+    }
+    if (next > gop + 1 && is_time (n->start) && is_time (g->end)
+        && n->start >= g->end + settings_.lead_in)
+      break;
+    after = any_of ({after, may_hold_motion (next)});
+  }
   switch (any_of ({before, may_hold_motion (gop), after})) {
     case Tri::Yes:
       return GopFate::Decode;

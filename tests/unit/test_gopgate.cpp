@@ -55,19 +55,34 @@ TEST (GopGate, QuietStreamSkipsAllButTheFirstAndLastGops)
   /* Nothing is skipped before its keyframes are judged. */
   EXPECT_EQ (fates (gate), "DD??????");
   judge (gate, "........");
-  EXPECT_EQ (fates (gate), "DDSSSS??");
+  EXPECT_EQ (fates (gate), "DDSSS???");
   gate.end_of_packets ();
-  /* The last GOP's end has no keyframe to judge it by. */
-  EXPECT_EQ (fates (gate), "DDSSSSDD");
+  /* The last GOP's end has no keyframe to judge it by: decoded, with the
+   * lead-in before it. */
+  EXPECT_EQ (fates (gate), "DDSSSDDD");
 }
 
-TEST (GopGate, AChangedKeyframeDecodesBothItsGopsAndOneMoreEachSide)
+TEST (GopGate, AChangedKeyframeDecodesBothItsGopsTheLeadInAndOneAfter)
 {
   GopGate gate;
-  add_gops (gate, 0, 12);
-  judge (gate, "......x.....");
+  add_gops (gate, 0, 14);
+  judge (gate, "........x.....");
   gate.end_of_packets ();
-  EXPECT_EQ (fates (gate), "DDSSDDDDSSDD");
+  /* Keyframe 8 ends GOP 7 and starts GOP 8: GOPs 5 and 6 (4 s) before
+   * them, GOP 9 after. */
+  EXPECT_EQ (fates (gate), "DDSSSDDDDDSDDD");
+}
+
+TEST (GopGate, TheLeadInIsTime)
+{
+  /* GOPs of 1 s: four of them before the changed ones. */
+  GopGate gate;
+  for (int g = 0; g < 24; g++)
+    gate.add_packet (g * kSecond, 20000, true, true);
+  gate.end_of_packets ();
+  for (int g = 0; g < 24; g++)
+    gate.judge_keyframe (g * kSecond, g == 10);
+  EXPECT_EQ (fates (gate), "DDSSSDDDDDDDSSSSSSSDDDDD");
 }
 
 TEST (GopGate, FatesWaitForTheVerdictsTheyNeed)
@@ -75,11 +90,14 @@ TEST (GopGate, FatesWaitForTheVerdictsTheyNeed)
   GopGate gate;
   add_gops (gate, 0, 10);
   judge (gate, "....");
-  /* GOP n needs keyframe n + 2 (the end of GOP n + 1, its neighbour). */
+  /* GOP n needs keyframe n + 3 (the end of GOP n + 2, which starts within
+   * the lead-in after it). */
   EXPECT_EQ (fates (gate).substr (0, 4), "DD??");
   gate.judge_keyframe (4 * kGop, false);
-  EXPECT_EQ (fates (gate).substr (0, 4), "DDS?");
+  EXPECT_EQ (fates (gate).substr (0, 4), "DD??");
   gate.judge_keyframe (5 * kGop, false);
+  EXPECT_EQ (fates (gate).substr (0, 4), "DDS?");
+  gate.judge_keyframe (6 * kGop, false);
   EXPECT_EQ (fates (gate).substr (0, 4), "DDSS");
 }
 
@@ -93,7 +111,7 @@ TEST (GopGate, AGopWithMoreBytesIsDecodedThoughItsKeyframesAgree)
   add_gops (gate, 13, 3);
   gate.end_of_packets ();
   judge (gate, "................");
-  EXPECT_EQ (fates (gate), "DDSSSDDDSSSSSSDD");
+  EXPECT_EQ (fates (gate), "DDSSDDDDSSSSSDDD");
 }
 
 TEST (GopGate, LongGopsAreDecodedAndCounted)
@@ -108,7 +126,7 @@ TEST (GopGate, LongGopsAreDecodedAndCounted)
   gate.end_of_packets ();
   for (Time t : {0, 2, 4, 6, 8, 10, 16, 18, 20, 22})
     gate.judge_keyframe (t * kSecond, false);
-  EXPECT_EQ (fates (gate), "DDSSDDDSDD");
+  EXPECT_EQ (fates (gate), "DDSDDDDDDD");
   EXPECT_EQ (gate.long_gops (), 1u);
 }
 
@@ -140,20 +158,20 @@ TEST (GopGate, OpenGopsDecodeEverything)
 TEST (GopGate, AnUnjudgedKeyframeCountsAsChanged)
 {
   GopGate gate;
-  add_gops (gate, 0, 10);
+  add_gops (gate, 0, 14);
   gate.end_of_packets ();
   /* Keyframe 5 never decoded: judged keyframes after it condemn it. */
   judge (gate, ".....");
-  for (int g = 6; g < 10; g++)
+  for (int g = 6; g < 14; g++)
     gate.judge_keyframe (g * kGop, false);
-  EXPECT_EQ (fates (gate), "DDSDDDDSDD");
+  EXPECT_EQ (fates (gate), "DDDDDDDSSSSDDD");
   GopGate ended;
   add_gops (ended, 0, 8);
   ended.end_of_packets ();
   judge (ended, "......");
-  EXPECT_EQ (fates (ended), "DDSS??DD");
+  EXPECT_EQ (fates (ended), "DDS??DDD");
   ended.end_of_keyframes ();
-  EXPECT_EQ (fates (ended), "DDSSDDDD");
+  EXPECT_EQ (fates (ended), "DDSDDDDD");
 }
 
 TEST (GopGate, AForcedGopIsDecodedAlone)
@@ -164,7 +182,7 @@ TEST (GopGate, AForcedGopIsDecodedAlone)
   EXPECT_EQ (fates (gate), "DD?D????");
   judge (gate, "........");
   gate.end_of_packets ();
-  EXPECT_EQ (fates (gate), "DDSDSSDD");
+  EXPECT_EQ (fates (gate), "DDSDSDDD");
 }
 
 TEST (GopGate, ForgottenGopsLeaveTheirNeighboursFates)
