@@ -17,7 +17,9 @@
  *
  * Threads: the demuxer's (the tee's input: packets and caps), the keyframe
  * branch's (verdicts) and the decode queue's (fates) meet under `lock`,
- * waiting on `changed`; the analysis's reads only the events it is sent. */
+ * waiting on `changed`; the analysis's reads only the events it is sent.
+ * `lock` is the innermost: under it, only the gate is called and the
+ * keyframe queue's level read; pads are pushed and events sent without it. */
 #pragma once
 
 #include "gopgate.h"

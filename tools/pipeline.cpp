@@ -464,9 +464,11 @@ on_parsed_pad_added (GstElement *, GstPad *pad, gpointer data)
       gst_bin_add (bin, tee);
       /* Room for --copy's decisions to come (the copy branch waits for
        * them); scanning with --fast, for the GOPs whose fates wait for
-       * verdicts two keyframes ahead. */
+       * verdicts up to the lead-in and two GOPs ahead, which the keyframe
+       * decoder gives one or two keyframes late: 30 s holds that for GOPs
+       * of up to 5 s. */
       GstElement *queue = make ("queue");
-      g_object_set (queue, "max-size-time", (guint64) (o.copy ? 60 : 10) *
+      g_object_set (queue, "max-size-time", (guint64) (o.copy ? 60 : 30) *
           GST_SECOND, "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
       GstElement *decode = nullptr;
       if (job->fast) {

@@ -87,6 +87,8 @@ class FastTest(CliTestCase):
         self.assertGreaterEqual(decoded["gops"], 45)
         self.assertLessEqual(decoded["gops_decoded"], 12, decoded)
         self.assertLess(decoded["share"], 0.3, decoded)
+        # The look-ahead held every verdict a fate waited for.
+        self.assertEqual(decoded["forced_gops"], 0, decoded)
 
     def test_intra_refresh_falls_back_to_a_full_decode(self):
         clip = Clips.get("intra-refresh.mp4", *SMALL, "--noise", "2",
