@@ -42,6 +42,17 @@ FastDecode::share_now ()
 
 namespace {
 
+/* Tells the gate something under the lock, and wakes whoever waits on it. */
+template <typename F>
+void
+tell_gate (FastDecode *fast, F tell)
+{
+  g_mutex_lock (&fast->lock);
+  tell (fast->gate);
+  g_cond_broadcast (&fast->changed);
+  g_mutex_unlock (&fast->lock);
+}
+
 /* The codec and NAL length size of the parsed video, from its caps. */
 void
 read_codec (FastDecode *fast, GstCaps *caps)
@@ -81,10 +92,7 @@ on_packet (GstPad *, GstPadProbeInfo *info, gpointer data)
       gst_event_parse_caps (event, &caps);
       read_codec (fast, caps);
     } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-      g_mutex_lock (&fast->lock);
-      fast->gate.end_of_packets ();
-      g_cond_broadcast (&fast->changed);
-      g_mutex_unlock (&fast->lock);
+      tell_gate (fast, [] (GopGate &gate) { gate.end_of_packets (); });
     }
     return GST_PAD_PROBE_OK;
   }
@@ -100,11 +108,10 @@ on_packet (GstPad *, GstPadProbeInfo *info, gpointer data)
       gst_buffer_unmap (buffer, &map);
     }
   }
-  g_mutex_lock (&fast->lock);
-  fast->gate.add_packet (GST_BUFFER_PTS (buffer),
-      gst_buffer_get_size (buffer), keyframe, alone);
-  g_cond_broadcast (&fast->changed);
-  g_mutex_unlock (&fast->lock);
+  tell_gate (fast, [&] (GopGate &gate) {
+        gate.add_packet (GST_BUFFER_PTS (buffer),
+            gst_buffer_get_size (buffer), keyframe, alone);
+      });
   return GST_PAD_PROBE_OK;
 }
 
@@ -131,10 +138,7 @@ on_judged_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-      g_mutex_lock (&fast->lock);
-      fast->gate.end_of_keyframes ();
-      g_cond_broadcast (&fast->changed);
-      g_mutex_unlock (&fast->lock);
+      tell_gate (fast, [] (GopGate &gate) { gate.end_of_keyframes (); });
     } else if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
       /* New caps restart the detector's learning: the next keyframe is
        * learned, not compared (the first one is the gate's own). */
@@ -152,11 +156,9 @@ on_judged_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
   reading.score = meta.score;
   reading.light_change = meta.light_change;
   reading.threshold = fast->threshold;
-  g_mutex_lock (&fast->lock);
-  fast->gate.judge_keyframe (GST_BUFFER_PTS (buffer),
-      fast->gate.changed (reading));
-  g_cond_broadcast (&fast->changed);
-  g_mutex_unlock (&fast->lock);
+  tell_gate (fast, [&] (GopGate &gate) {
+        gate.judge_keyframe (GST_BUFFER_PTS (buffer), gate.changed (reading));
+      });
   return GST_PAD_PROBE_OK;
 }
 

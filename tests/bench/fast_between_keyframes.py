@@ -6,26 +6,12 @@ stream's noise and its rate control (720p25, 30 s). For each, whether a
 full scan and --fast find it, and the share --fast decoded.
 
 Run from the repository root after building."""
-import json
 import os
 import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.path.join(ROOT, "build")
-STILLFRAME = os.path.join(BUILD, "tools", "stillframe")
-ENV = dict(os.environ, GST_PLUGIN_PATH_1_0=os.path.join(BUILD, "gst",
-                                                        "stillframe"))
-
-
-def events(clip, report, *options):
-    subprocess.run([STILLFRAME, "scan", clip, "-q", "-y", "--report", report,
-                    *options], env=ENV, check=True)
-    with open(report) as f:
-        r = json.load(f)
-    return len(r["events"]), r.get("decoded")
+from benchenv import CLIPGEN, ENV, scan
 
 
 def main():
@@ -37,7 +23,7 @@ def main():
                 for stay in (0.3, 0.6, 1.2):
                     clip = os.path.join(tmp, "clip.mp4")
                     subprocess.run(
-                        [os.path.join(BUILD, "tests", "stillframe-clipgen"),
+                        [CLIPGEN,
                          "--width", "1280", "--height", "720", "--fps", "25",
                          "--duration", "30", "--noise", noise, "--motion",
                          f"10.3-{10.3 + stay:.1f}", "--box-speed",
@@ -45,13 +31,13 @@ def main():
                          *(["--cbr", "--bitrate", "1500"]
                            if rate.startswith("CBR") else []), clip],
                         env=ENV, check=True, stdout=subprocess.DEVNULL)
-                    full, _ = events(clip, os.path.join(tmp, "full.json"))
-                    fast, decoded = events(clip, os.path.join(tmp, "f.json"),
-                                           "--fast")
+                    full = scan(clip, os.path.join(tmp, "full.json"))
+                    fast = scan(clip, os.path.join(tmp, "fast.json"),
+                                "--fast")
                     print(f"| {noise} | {rate} | {stay} | "
-                          f"{'found' if full else 'missed'} | "
-                          f"{'found' if fast else 'MISSED'} | "
-                          f"{decoded['share']:.0%} |", flush=True)
+                          f"{'found' if full['events'] else 'missed'} | "
+                          f"{'found' if fast['events'] else 'MISSED'} | "
+                          f"{fast['decoded']['share']:.0%} |", flush=True)
     return 0
 
 

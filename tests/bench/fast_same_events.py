@@ -9,43 +9,11 @@ decoded, with its fallback.
 Run from the repository root after building (and after run_accuracy.py has
 made its clips)."""
 import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-BUILD = os.path.join(ROOT, "build")
-STILLFRAME = os.path.join(BUILD, "tools", "stillframe")
-REAL = os.path.join(ROOT, "..", "shared", "data", "real")
-ENV = dict(os.environ, GST_PLUGIN_PATH_1_0=os.path.join(BUILD, "gst",
-                                                        "stillframe"))
-
-
-def scan(path, report, *options):
-    out = subprocess.run([STILLFRAME, "scan", path, "-q", "-y", "--report",
-                          report, *options], env=ENV, capture_output=True,
-                         text=True)
-    if out.returncode not in (0, 3):
-        raise RuntimeError(f"scan {path} failed: {out.stderr}")
-    with open(report) as f:
-        return json.load(f)
-
-
-def frame_of(report):
-    """One frame's length, from the frame count and duration."""
-    return report["duration_in"] / max(report["frames_in"], 1)
-
-
-def same(full, fast):
-    slack = frame_of(full) + 1e-6
-    return (len(full["events"]) == len(fast["events"])
-            and all(abs(a["start"] - b["start"]) <= slack
-                    and abs(a["end"] - b["end"]) <= slack
-                    for a, b in zip(full["events"], fast["events"]))
-            and full["frames_in"] == fast["frames_in"])
+from benchenv import BUILD, REAL, same_events, scan
 
 
 def main():
@@ -62,7 +30,7 @@ def main():
         for clip in clips:
             full = scan(clip, os.path.join(tmp, "full.json"))
             fast = scan(clip, os.path.join(tmp, "fast.json"), "--fast")
-            ok = same(full, fast)
+            ok = same_events(full, fast)
             failed += not ok
             decoded = fast["decoded"]
             print(f"| {os.path.basename(clip)} | {len(full['events'])} | "
