@@ -439,7 +439,7 @@ add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
 }
 
 void
-restore_skipped_frames (GstPad *analysed)
+restore_dropped_frames (GstPad *analysed)
 {
   gst_pad_add_probe (analysed, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       put_back_dropped, NULL, NULL);

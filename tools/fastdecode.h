@@ -81,6 +81,6 @@ GstElement *add_fast_decode (FastDecode *fast, GstBin *bin, GstElement *tee,
 
 /* On the analysis's output (detect's source pad): the dropped GOPs' frames,
  * as static ones, in their place. */
-void restore_skipped_frames (GstPad *analysed);
+void restore_dropped_frames (GstPad *analysed);
 
 }  // namespace stillframe::cli

@@ -128,7 +128,7 @@ replace_with_stub (GstPad *, GstPadProbeInfo *info, gpointer)
 {
   GstBuffer *frame = GST_PAD_PROBE_INFO_BUFFER (info);
   if (gst_buffer_get_size (frame) == 0)
-    return GST_PAD_PROBE_OK;    /* one already (--fast's skipped frames) */
+    return GST_PAD_PROBE_OK;    /* one already (--fast's dropped frames) */
   GstBuffer *stub = gst_buffer_new ();
   gst_buffer_copy_into (stub, frame, (GstBufferCopyFlags)
       (GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS), 0, -1);
@@ -701,7 +701,7 @@ build_pipeline (Job *job)
   GstPad *detect_src = gst_element_get_static_pad (detect, "src");
   /* First: the frames it puts back pass the probes below as if analysed. */
   if (job->fast)
-    restore_skipped_frames (detect_src);
+    restore_dropped_frames (detect_src);
   gst_pad_add_probe (detect_src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
           | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM), on_analysed, job, NULL);
   if (!o.trim || o.copy)
