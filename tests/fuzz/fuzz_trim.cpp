@@ -2,10 +2,10 @@
 /* libFuzzer target: each input is a video file's bytes, played through the
  * very pipeline `stillframe` builds for a file (tools/pipeline.h): scan
  * (stillframecut with timestamps=original), trim (retime, with the first
- * audio stream on the cut's audio pads, encoded) or trim --copy, as the
- * input's first byte picks. Crashes, sanitizer reports and hangs in
- * shutting down are findings; errors on the bus are the expected outcome
- * of most inputs.
+ * audio stream on the cut's audio pads, encoded), trim --copy, scan --fast
+ * or trim --copy --fast, as the input's first byte picks. Crashes,
+ * sanitizer reports and hangs in shutting down are findings; errors on the
+ * bus are the expected outcome of most inputs.
  *
  * Built with -Dfuzzing=enabled by clang; run by tests/fuzz/run.sh. */
 #include "job.h"
@@ -34,8 +34,9 @@ play (const std::uint8_t *data, size_t size, int mode)
           (gssize) size, NULL))
     return;
   Options options;
-  options.trim = mode != 0;
-  options.copy = mode == 2;
+  options.trim = mode == 1 || mode == 2 || mode == 4;
+  options.copy = mode == 2 || mode == 4;
+  options.fast = mode >= 3;
   options.preset = "ultrafast";
   options.output = work_dir + (options.copy ? "/out.mp4" : "/out.mkv");
   options.cut_props = {{"min-static-duration", "500000000"}};
@@ -80,6 +81,6 @@ LLVMFuzzerTestOneInput (const std::uint8_t *data, size_t size)
   if (size < 2)
     return 0;
   /* The first byte picks what is run, so that every mode gets explored. */
-  play (data + 1, size - 1, data[0] % 3);
+  play (data + 1, size - 1, data[0] % 5);
   return 0;
 }

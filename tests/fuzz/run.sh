@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Fuzzes the pipelines the CLI builds (scan, trim, trim --copy) with
-# libFuzzer for SECONDS (default 600), starting from small clips generated
-# here.
+# Fuzzes the pipelines the CLI builds (scan, trim, trim --copy, and scan
+# and trim --copy with --fast) with libFuzzer for SECONDS (default 600),
+# starting from small clips generated here.
 #   tests/fuzz/run.sh [SECONDS]
 # Builds build-fuzz with clang, AddressSanitizer and UndefinedBehaviorSanitizer;
 # findings (crash-*, timeout-*) land in build-fuzz/findings/.
@@ -27,15 +27,18 @@ corpus=build-fuzz/corpus
 findings=build-fuzz/findings
 mkdir -p "$corpus" "$findings"
 # Seeds: 1.5 s of tiny video in each container the CLI is tested with, once
-# per mode (an input's first byte picks it: 0 scan, 1 trim, 2 trim --copy).
+# per mode (an input's first byte picks it: 0 scan, 1 trim, 2 trim --copy,
+# 3 scan --fast, 4 trim --copy --fast).
 clipgen=build-fuzz/tests/stillframe-clipgen
 for ext in mp4 mkv; do
-  if [ ! -s "$corpus/seed-scan.$ext" ]; then
+  if [ ! -s "$corpus/seed-copy-fast.$ext" ]; then
     "$clipgen" --width 64 --height 48 --fps 10 --duration 1.5 --noise 2 \
       --sync-marks --motion 0.5-1 "$corpus/clip.$ext" >/dev/null
     { printf '\000'; cat "$corpus/clip.$ext"; } > "$corpus/seed-scan.$ext"
     { printf '\001'; cat "$corpus/clip.$ext"; } > "$corpus/seed-trim.$ext"
     { printf '\002'; cat "$corpus/clip.$ext"; } > "$corpus/seed-copy.$ext"
+    { printf '\003'; cat "$corpus/clip.$ext"; } > "$corpus/seed-scan-fast.$ext"
+    { printf '\004'; cat "$corpus/clip.$ext"; } > "$corpus/seed-copy-fast.$ext"
     rm "$corpus/clip.$ext"
   fi
 done
