@@ -165,9 +165,9 @@ on_judged_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
 /* The highest-ranked decoder for `caps`. A decoder, not decodebin: it
  * can be drained mid-stream, and a bin that never decodes a frame (intra
  * refresh "keyframes" decode to nothing alone) fails the pipeline. Its
- * keyframes `one_by_one` (no frame threads): each comes out as it goes in,
- * instead of when the next ones come (which may wait for the decode queue,
- * which waits for this verdict). */
+ * keyframes `one_by_one` (no frame threads): each comes out after no more
+ * keyframes than the stream reorders by, not after as many as there are
+ * threads (the decode queue's look-ahead waits for these verdicts). */
 GstElement *
 decoder_for (GstCaps *caps, bool one_by_one)
 {

@@ -2,9 +2,9 @@
 /* --fast: the GStreamer side of gopgate.h. The input's parsed video goes
  * to a tee with two branches:
  *
- *   keyframes: only keyframes, decoded one by one (no frame threads, so
- *     that each is judged as soon as it comes) and judged by a
- *     stillframedetect of their own, with the user's settings;
+ *   keyframes: only keyframes, decoded without frame threads (a stream
+ *     with B-frames still has its keyframes come out one or two late) and
+ *     judged by a stillframedetect of their own, with the user's settings;
  *   decode: a queue whose output waits for each GOP's fate, then decodes
  *     it in full or drops its packets.
  *
