@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -39,7 +40,8 @@ class RecordRun;
 /* One event, for its --events line: written on the main loop once its last
  * file is renamed. Fields: the run's lock. */
 struct EventRecord {
-  std::vector<std::string> files;
+  /* By each file's start, as they may finish in any order. */
+  std::vector<std::pair<Time, std::string>> files;
   unsigned pending = 0;         /* files not yet finished */
   bool ended = false;
   EventSummary summary;
@@ -1093,7 +1095,9 @@ RecordRun::finish_writer (Writer *w)
   bool event_done = false;
   g_mutex_lock (&lock_);
   if (error.empty ()) {
-    event->files.push_back (w->name);
+    const std::pair<Time, std::string> file {w->start, w->name};
+    event->files.insert (std::upper_bound (event->files.begin (),
+            event->files.end (), file), file);
     files_total_++;
   }
   event->pending--;
@@ -1134,8 +1138,11 @@ RecordRun::emit_event (const std::shared_ptr<EventRecord> &event)
 {
   events_total_++;
   const std::int64_t zero = event->wall_zero;
+  std::vector<std::string> names;
+  for (const auto &file : event->files)
+    names.push_back (file.second);
   const std::string line = event_json_line (event->summary, [zero] (Time t) {
-        return zero + (std::int64_t) t; }, event->files);
+        return zero + (std::int64_t) t; }, names);
   if (events_) {
     std::fputs (line.c_str (), events_);
     std::fflush (events_);
