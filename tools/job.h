@@ -74,6 +74,8 @@ struct Analysis {
 
   Progress progress;
   EventGrouper events;
+  /* The decoded video's, from its first caps: for timelines. */
+  int width = 0, height = 0, rate_num = 0, rate_den = 1;
 };
 
 struct CopyGate;
@@ -91,6 +93,7 @@ struct Job {
   Input input;
   std::string output;           /* trim's video (with --split: the base) */
   std::string report_path;      /* "" none, "-" standard output */
+  std::string scores_path, html_path;   /* "" none */
 
   /* The main thread's. */
   GstElement *pipeline = nullptr;
@@ -124,6 +127,8 @@ struct Job {
   /* The pipeline's pad-added callbacks' (any streaming thread): the first
    * stream of each kind is the one used. */
   std::atomic<bool> video_claimed {false}, audio_claimed {false};
+  /* The input has an audio stream, used or not (timelines link it). */
+  std::atomic<bool> has_audio_stream {false};
   /* The input read with its header patched (pipeline.cpp): the appsrc's
    * streaming thread's, after setup. */
   std::unique_ptr<PatchedFile> reader;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "options.h"
 
+#include "textformat.h"
+#include "timeline.h"
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -56,6 +59,12 @@ print_usage (FILE *to, const std::string &command)
       "                           - for standard output)\n"
       "  --csv FILE               write the event list as CSV (- for "
       "standard output)\n"
+      "  --timeline FILE          the kept spans for an editor: .otio, .edl, "
+      ".fcpxml, .xges\n"
+      "  --html FILE.html         a visual report (a folder for several "
+      "inputs)\n"
+      "  --scores FILE.csv        every frame's score, for tuning (a folder "
+      "for several)\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n",
@@ -75,47 +84,95 @@ print_usage (FILE *to, const std::string &command)
       trim ? "4 nothing moved\n(no output written), " : "");
 }
 
-/* The value of a numeric element property given as `text` (scaled by
- * `scale`, e.g. seconds to nanoseconds), as gst_value_deserialize reads
- * it; refuses what is no number or out of the property's own range. */
+/* The range of a numeric element property, and whether it is whole. */
+struct PropertyRange {
+  double minimum = 0, maximum = 0;
+  bool integral = false;
+
+  explicit PropertyRange (GParamSpec *spec)
+  {
+    integral = G_IS_PARAM_SPEC_UINT (spec) || G_IS_PARAM_SPEC_UINT64 (spec);
+    if (G_IS_PARAM_SPEC_DOUBLE (spec)) {
+      minimum = G_PARAM_SPEC_DOUBLE (spec)->minimum;
+      maximum = G_PARAM_SPEC_DOUBLE (spec)->maximum;
+    } else if (G_IS_PARAM_SPEC_UINT (spec)) {
+      minimum = G_PARAM_SPEC_UINT (spec)->minimum;
+      maximum = G_PARAM_SPEC_UINT (spec)->maximum;
+    } else if (G_IS_PARAM_SPEC_UINT64 (spec)) {
+      minimum = (double) G_PARAM_SPEC_UINT64 (spec)->minimum;
+      maximum = (double) G_PARAM_SPEC_UINT64 (spec)->maximum;
+    }
+  }
+  std::string text (double scale, const char *unit) const
+  {
+    char range[96];
+    std::snprintf (range, sizeof range, "%g to %g%s", minimum / scale,
+        maximum / scale, unit);
+    return range;
+  }
+};
+
+/* The value of a numeric element property given as `text`, as
+ * gst_value_deserialize reads it; refuses what is no number or out of the
+ * property's own range. */
 std::string
 checked_number (const std::string &option, const std::string &text,
-    GParamSpec *spec, double scale, const char *unit)
+    GParamSpec *spec)
 {
+  const PropertyRange range (spec);
   char *end = nullptr;
   errno = 0;
   const double value = std::strtod (text.c_str (), &end);
-  const bool integral = G_IS_PARAM_SPEC_UINT (spec)
-      || G_IS_PARAM_SPEC_UINT64 (spec);
-  double minimum = 0, maximum = 0;
-  if (G_IS_PARAM_SPEC_DOUBLE (spec)) {
-    minimum = G_PARAM_SPEC_DOUBLE (spec)->minimum;
-    maximum = G_PARAM_SPEC_DOUBLE (spec)->maximum;
-  } else if (G_IS_PARAM_SPEC_UINT (spec)) {
-    minimum = G_PARAM_SPEC_UINT (spec)->minimum;
-    maximum = G_PARAM_SPEC_UINT (spec)->maximum;
-  } else if (G_IS_PARAM_SPEC_UINT64 (spec)) {
-    minimum = (double) G_PARAM_SPEC_UINT64 (spec)->minimum;
-    maximum = (double) G_PARAM_SPEC_UINT64 (spec)->maximum;
-  }
-  char range[96];
-  std::snprintf (range, sizeof range, "%g to %g%s", minimum / scale,
-      maximum / scale, unit);
   if (text.empty () || end == text.c_str () || *end || errno == ERANGE
       || !std::isfinite (value))
-    throw BadUsage (option + ": '" + text + "' is not a number (" + range +
-        ")");
-  const double scaled = value * scale;
-  if (integral && scale == 1 && scaled != std::floor (scaled))
+    throw BadUsage (option + ": '" + text + "' is not a number (" +
+        range.text (1, "") + ")");
+  if (range.integral && value != std::floor (value))
     throw BadUsage (option + ": '" + text + "' is not a whole number (" +
-        range + ")");
-  if (!(scaled >= minimum && scaled <= maximum))
-    throw BadUsage (option + ": " + text + " is out of range (" + range +
-        ")");
-  if (!integral)
-    return text;
-  return std::to_string ((guint64) std::llround (scaled));
+        range.text (1, "") + ")");
+  if (!(value >= range.minimum && value <= range.maximum))
+    throw BadUsage (option + ": " + text + " is out of range (" +
+        range.text (1, "") + ")");
+  return range.integral ? std::to_string ((guint64) std::llround (value)) :
+      text;
 }
+
+/* A time property (nanoseconds) given in any of parse_time's forms. */
+std::string
+checked_time (const std::string &option, const std::string &text,
+    GParamSpec *spec)
+{
+  const PropertyRange range (spec);
+  double seconds = 0;
+  std::string why;
+  if (!parse_time (text, &seconds, &why))
+    throw BadUsage (option + ": " + why);
+  const double ns = seconds * GST_SECOND;
+  if (!(ns >= range.minimum && ns <= range.maximum))
+    throw BadUsage (option + ": " + text + " is out of range (" +
+        range.text (GST_SECOND, " s") + ")");
+  return std::to_string ((guint64) std::llround (ns));
+}
+
+}  // namespace
+
+double
+time_option (const std::string &option, const std::string &text,
+    double minimum, double maximum)
+{
+  double seconds = 0;
+  std::string why;
+  if (!parse_time (text, &seconds, &why))
+    throw BadUsage (option + ": " + why);
+  if (seconds < minimum || seconds > maximum)
+    throw BadUsage (option + ": " + text + " must be " + (minimum > 0.01 ?
+          "at least " + clock_string (minimum) : minimum > 0 ?
+          std::string ("more than 0") : std::string ("at least 0")) +
+        " and at most " + clock_string (maximum));
+  return seconds;
+}
+
+namespace {
 
 /* A whole number within [minimum, maximum]. */
 int
@@ -265,8 +322,13 @@ void
 print_element_options (FILE *to)
 {
   std::fprintf (to,
-      "  --threshold X            changed fraction of the frame for motion "
-      "(0.0005)\n"
+      "  --threshold X            a frame is motion when this fraction of "
+      "the analysed\n"
+      "                           picture changed (0.0005: about 7 of its "
+      "160x90 pixels,\n"
+      "                           a person of some 20x50 pixels in 1080p); "
+      "lower finds\n"
+      "                           smaller things, higher ignores more\n"
       "  --sensitivity X          0-1, higher finds fainter changes (0.5)\n"
       "  --analysis-width N       width of the analysed image (160)\n"
       "  --regions R              only analyse x,y,w,h[;...] (pixels or "
@@ -365,7 +427,7 @@ check_element_options (ElementOptions &o)
         throw BadUsage (option + ": " + refusal);
     } else {
       value = checked_number (option, value, property_of ("stillframedetect",
-              name), 1, "");
+              name));
     }
   }
   static const std::map<std::string, std::string> cut_options = {
@@ -373,8 +435,8 @@ check_element_options (ElementOptions &o)
     {"post-roll", "--post-roll"},
   };
   for (auto &[name, value] : o.cut_props)
-    value = checked_number (cut_options.at (name), value,
-        property_of ("stillframecut", name), (double) GST_SECOND, " s");
+    value = checked_time (cut_options.at (name), value,
+        property_of ("stillframecut", name));
 }
 
 int
@@ -425,6 +487,16 @@ parse_options (int argc, char **argv, Options &o)
         (a == "--report" ? o.report : o.csv) = need ();
         if ((a == "--report" ? o.report : o.csv).empty ())
           throw BadUsage (a + " needs a file name (or - for standard output)");
+      } else if (a == "--scores" || a == "--html" || a == "--timeline") {
+        once (a);
+        std::string &path = a == "--scores" ? o.scores : a == "--html" ?
+            o.html : o.timeline;
+        path = need ();
+        if (path.empty () || path == "-")
+          throw BadUsage (a + " needs a file name");
+        if (a == "--timeline" && !timeline_format (path))
+          throw BadUsage ("--timeline " + path + ": unknown format (use "
+              ".otio, .edl, .fcpxml or .xges)");
       } else if (a == "--quality") {
         trim_only ("scan writes no video");
         once (a);
@@ -436,14 +508,8 @@ parse_options (int argc, char **argv, Options &o)
       } else if (take_element_option (args, o)) {
       } else if (a == "--stall-timeout") {
         once (a);
-        const std::string text = need ();
-        char *end = nullptr;
-        const double s = std::strtod (text.c_str (), &end);
-        if (text.empty () || *end || !std::isfinite (s) || s <= 0 ||
-            s > 86400)
-          throw BadUsage ("--stall-timeout: '" + text + "' must be a number "
-              "of seconds, more than 0 and at most 86400");
-        o.stall_timeout = (GstClockTime) std::llround (s * GST_SECOND);
+        o.stall_timeout = (GstClockTime) std::llround (time_option (a, need (),
+                0.001, 86400) * GST_SECOND);
       } else if (a == "-j" || a == "--jobs") {
         once ("-j");
         o.jobs = checked_int (a, need (), 1, 64);

@@ -29,6 +29,10 @@ struct Options : ElementOptions {
   std::vector<std::string> inputs;
   std::string output;
   std::string report, csv;      /* "-": standard output */
+  /* Per input: per-frame scores (CSV), the visual report (HTML). */
+  std::string scores, html;
+  /* The run's kept spans for an editor, its format by extension. */
+  std::string timeline;
   bool force = false, quiet = false, split = false, copy = false;
   /* Decode only the GOPs that may hold motion (scan, trim --copy). */
   bool fast = false;
@@ -84,6 +88,11 @@ private:
       options_ended_ = false;
   std::set<std::string> given_;
 };
+
+/* A time option's value in seconds, in any form parse_time reads, within
+ * [minimum, maximum]; throws UsageError. */
+double time_option (const std::string &option, const std::string &text,
+    double minimum, double maximum);
 
 /* For each command's parser: takes the current option if it is the
  * detector's or the cut's. */

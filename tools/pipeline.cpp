@@ -77,6 +77,28 @@ on_split_part_location (GstElement *, guint fragment, gpointer data)
   }
 }
 
+/* The first decoded caps' size and frame rate, for timelines. */
+void
+note_video_format (Job *job, GstEvent *caps_event)
+{
+  GstCaps *caps;
+  gst_event_parse_caps (caps_event, &caps);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  int width = 0, height = 0, rate_num = 0, rate_den = 1;
+  gst_structure_get_int (s, "width", &width);
+  gst_structure_get_int (s, "height", &height);
+  gst_structure_get_fraction (s, "framerate", &rate_num, &rate_den);
+  g_mutex_lock (&job->lock);
+  Analysis &a = job->analysis;
+  if (a.width == 0) {
+    a.width = width;
+    a.height = height;
+    a.rate_num = rate_num;
+    a.rate_den = rate_den > 0 ? rate_den : 1;
+  }
+  g_mutex_unlock (&job->lock);
+}
+
 /* Reads each analysed frame's meta: progress, the report's time 0, events
  * with their peak score and box, all in the input's stream time. */
 GstPadProbeReturn
@@ -87,6 +109,8 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
       gst_event_copy_segment (event, &job->segment);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
+      note_video_format (job, event);
     return GST_PAD_PROBE_OK;
   }
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -411,6 +435,8 @@ on_pad_added (GstElement *, GstPad *pad, gpointer data)
 {
   Job *job = (Job *) data;
   const std::string media = media_type (pad);
+  if (media.compare (0, 6, "audio/") == 0)
+    job->has_audio_stream = true;
   try {
     /* Undecoded video (no decoder; decodebin says which is missing) and
      * other streams (a second audio track, subtitles) are not kept. */
@@ -456,6 +482,8 @@ on_parsed_pad_added (GstElement *, GstPad *pad, gpointer data)
   const std::string media = media_type (pad);
   const gchar *name = media.c_str ();
   GstBin *bin = GST_BIN (job->pipeline);
+  if (g_str_has_prefix (name, "audio/"))
+    job->has_audio_stream = true;
   try {
     GstElement *head = nullptr;
     if (g_str_has_prefix (name, "video/")

@@ -248,6 +248,12 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   }
   if (inputs.empty ())
     return status == EXIT_DONE ? EXIT_BAD_INPUT : status;
+  for (const Input &input : inputs)
+    if (!o.timeline.empty () && input.kind != Input::Kind::File) {
+      std::fprintf (stderr, "stillframe: --timeline: %s is not a file, so an "
+          "editor cannot open it\n", input.name.c_str ());
+      return EXIT_BAD_INPUT;
+    }
 
   /* What each input writes: one file, or a folder of them when there are
    * several inputs, one was a folder, or the option names a folder. */
@@ -256,8 +262,21 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
         return g_file_test (given.c_str (), G_FILE_TEST_IS_DIR);
       });
   const bool output_folder = o.trim && (many || names_folder (o.output));
-  const bool report_folder = !o.report.empty () && o.report != "-"
-      && (many || names_folder (o.report));
+  /* Each input's own side files: one file, or a folder of them. */
+  struct SideFile {
+    const std::string &given;
+    const char *option, *extension, *what;
+    std::string Job::*path;
+    bool folder;
+  };
+  std::vector<SideFile> sides = {
+    {o.report, "--report", ".json", "report", &Job::report_path, false},
+    {o.scores, "--scores", ".csv", "scores", &Job::scores_path, false},
+    {o.html, "--html", ".html", "HTML report", &Job::html_path, false},
+  };
+  for (SideFile &side : sides)
+    side.folder = !side.given.empty () && side.given != "-"
+        && (many || names_folder (side.given));
   if (o.trim && !output_folder && !muxer_for (o.output)) {
     std::fprintf (stderr, "stillframe: output %s: unknown container (use "
         ".mp4, .mkv or .mov)\n", o.output.c_str ());
@@ -278,17 +297,26 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
       written.push_back ({job->output, many ? "the output of " + input.name :
             "-o", o.split});
     }
-    if (!o.report.empty ()) {
-      job->report_path = report_folder ? in_folder (o.report, stem + ".json")
-          : o.report;
-      if (job->report_path != "-")
-        written.push_back ({job->report_path, many ? "the report of " +
-              input.name : "--report"});
+    for (const SideFile &side : sides) {
+      if (side.given.empty ())
+        continue;
+      std::string &path = (*job).*side.path;
+      path = side.folder ? in_folder (side.given, stem + side.extension) :
+          side.given;
+      if (path != "-")
+        written.push_back ({path, many ? std::string ("the ") + side.what +
+              " of " + input.name : side.option});
     }
     jobs.push_back (std::move (job));
   }
-  if (!o.csv.empty () && o.csv != "-")
-    written.push_back ({o.csv, "--csv"});
+  /* The run's own files. */
+  for (const std::string *own : {&o.csv, &o.timeline})
+    if (!own->empty () && *own != "-")
+      written.push_back ({*own, own == &o.csv ? "--csv" : "--timeline"});
+  /* The index of several inputs' pages. */
+  const bool html_folder = sides[2].folder;
+  if (html_folder)
+    written.push_back ({in_folder (o.html, "index.html"), "--html's index"});
 
   const std::string conflict = find_conflict (inputs, written);
   if (!conflict.empty ()) {
@@ -296,19 +324,32 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
         conflict.c_str ());
     return EXIT_BAD_INPUT;
   }
-  /* The run's own file: it fails the run as a whole. */
-  if (!o.csv.empty () && o.csv != "-") {
-    const std::string problem = write_problem (o.csv, o.force, false);
+  /* The run's own files: they fail the run as a whole. */
+  for (const auto &[given, option] : {std::pair (&o.csv, "--csv"),
+          std::pair (&o.timeline, "--timeline")}) {
+    if (given->empty () || *given == "-")
+      continue;
+    const std::string problem = write_problem (*given, o.force, false);
     if (!problem.empty ()) {
-      std::fprintf (stderr, "stillframe: --csv %s\n", problem.c_str ());
+      std::fprintf (stderr, "stillframe: %s %s\n", option, problem.c_str ());
       return EXIT_BAD_INPUT;
     }
   }
-  if (report_folder && g_file_test (o.report.c_str (), G_FILE_TEST_EXISTS)
-      && !g_file_test (o.report.c_str (), G_FILE_TEST_IS_DIR)) {
-    std::fprintf (stderr, "stillframe: --report %s: with several inputs it "
-        "names a folder, and this is a file\n", o.report.c_str ());
-    return EXIT_BAD_INPUT;
+  for (const SideFile &side : sides)
+    if (side.folder && g_file_test (side.given.c_str (), G_FILE_TEST_EXISTS)
+        && !g_file_test (side.given.c_str (), G_FILE_TEST_IS_DIR)) {
+      std::fprintf (stderr, "stillframe: %s %s: with several inputs it names "
+          "a folder, and this is a file\n", side.option, side.given.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  if (html_folder) {
+    const std::string problem = write_problem (in_folder (o.html,
+            "index.html"), o.force, !g_file_test (o.html.c_str (),
+            G_FILE_TEST_IS_DIR));
+    if (!problem.empty ()) {
+      std::fprintf (stderr, "stillframe: --html %s\n", problem.c_str ());
+      return EXIT_BAD_INPUT;
+    }
   }
   if (output_folder && g_file_test (o.output.c_str (), G_FILE_TEST_EXISTS)
       && !g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR)) {
@@ -337,12 +378,14 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
           && problem.compare (0, 7, "output ") != 0)
         problem = "output " + problem;
     }
-    if (problem.empty () && !job->report_path.empty ()
-        && job->report_path != "-") {
-      problem = write_problem (job->report_path, o.force, report_folder
-          && !g_file_test (o.report.c_str (), G_FILE_TEST_IS_DIR));
+    for (const SideFile &side : sides) {
+      const std::string &path = (*job).*side.path;
+      if (!problem.empty () || path.empty () || path == "-")
+        continue;
+      problem = write_problem (path, o.force, side.folder
+          && !g_file_test (side.given.c_str (), G_FILE_TEST_IS_DIR));
       if (!problem.empty ())
-        problem = "report " + problem;
+        problem = std::string (side.what) + " " + problem;
     }
     if (!problem.empty ()) {
       std::fprintf (stderr, "stillframe: %s: %s\n", job->input.name.c_str (),
@@ -362,12 +405,13 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
     pending.clear ();
     return EXIT_BAD_INPUT;
   }
-  if (report_folder && g_mkdir_with_parents (o.report.c_str (), 0777) != 0) {
-    std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
-        o.report.c_str (), g_strerror (errno));
-    pending.clear ();
-    return EXIT_BAD_INPUT;
-  }
+  for (const SideFile &side : sides)
+    if (side.folder && g_mkdir_with_parents (side.given.c_str (), 0777) != 0) {
+      std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
+          side.given.c_str (), g_strerror (errno));
+      pending.clear ();
+      return EXIT_BAD_INPUT;
+    }
   return status;
 }
 

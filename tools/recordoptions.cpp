@@ -59,19 +59,6 @@ print_usage (FILE *to)
       "1 bad usage, 2 runtime failure.\n");
 }
 
-double
-seconds_value (const std::string &option, const std::string &text,
-    double minimum)
-{
-  char *end = nullptr;
-  const double s = std::strtod (text.c_str (), &end);
-  if (text.empty () || *end || !std::isfinite (s) || s < minimum ||
-      s > 86400 * 365)
-    throw UsageError (option + ": '" + text + "' must be a number of seconds"
-        + (minimum > 0 ? ", more than 0" : ""));
-  return s;
-}
-
 }  // namespace
 
 std::string
@@ -125,12 +112,12 @@ parse_record_options (int argc, char **argv, RecordOptions &o)
         o.print_events = true;
       } else if (a == "--segment-max") {
         once (a);
-        o.segment_max = (Time) std::llround (seconds_value (a, need (), 1) *
-            kSecond);
+        o.segment_max = (Time) std::llround (time_option (a, need (), 1,
+              86400 * 365) * kSecond);
       } else if (a == "--stall-timeout") {
         once (a);
-        o.stall_timeout = (Time) std::llround (seconds_value (a, need (),
-                0.1) * kSecond);
+        o.stall_timeout = (Time) std::llround (time_option (a, need (),
+                0.1, 86400 * 365) * kSecond);
       } else if (a == "--keep-days") {
         once (a);
         const std::string text = need ();

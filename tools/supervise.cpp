@@ -3,10 +3,12 @@
 
 #include "copymode.h"
 #include "fastdecode.h"
+#include "gestimeline.h"
 #include "pipeline.h"
 #include "report.h"
 #include "stillframemeta.h"
 #include "textformat.h"
+#include "timeline.h"
 
 #include <glib-unix.h>
 #include <gst/pbutils/pbutils.h>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 namespace stillframe::cli {
@@ -105,7 +108,78 @@ take_fact (Job *job, const JobMessage &fact)
 struct Result {
   int status = EXIT_DONE;
   std::string table, csv, stdout_report;
+  std::optional<TimelineSource> timeline_source;
 };
+
+/* The input as a timeline holds it. */
+TimelineSource
+timeline_source_of (Job *job, const std::vector<Range> &kept,
+    const std::vector<Event> &events)
+{
+  TimelineSource s;
+  gchar *absolute = g_canonicalize_filename (job->input.path.c_str (), NULL);
+  gchar *uri = gst_filename_to_uri (absolute, NULL);
+  gchar *name = g_path_get_basename (absolute);
+  s.uri = uri ? uri : "";
+  s.name = name;
+  g_free (name);
+  g_free (uri);
+  g_free (absolute);
+  g_mutex_lock (&job->lock);
+  const Analysis &a = job->analysis;
+  s.width = a.width;
+  s.height = a.height;
+  s.rate_num = a.rate_num;
+  s.rate_den = a.rate_den;
+  g_mutex_unlock (&job->lock);
+  s.duration = to_seconds (job->duration_in);
+  if (s.rate_num <= 0) {
+    /* A variable rate: its mean, to the millisecond. */
+    s.rate_den = 1000;
+    s.rate_num = s.duration > 0 ? (int) std::lround (job->frames_in * 1000.0
+        / s.duration) : 25000;
+    job->note ("the timeline places this variable-frame-rate input at its "
+        "mean rate, " + fixed_seconds (s.rate_num / 1000.0) + " fps: cuts may "
+        "be a frame off");
+  }
+  s.has_audio = job->has_audio_stream;
+  s.kept = kept;
+  s.events = events;
+  return s;
+}
+
+/* Writes --timeline from the inputs that finished, in input order; returns
+ * an error message, or "". */
+std::string
+write_timeline (const Options &o, const std::vector<TimelineSource> &sources)
+{
+  gchar *base = g_path_get_basename (o.timeline.c_str ());
+  const std::string title = base;
+  g_free (base);
+  try {
+    switch (*timeline_format (o.timeline)) {
+      case TimelineFormat::Otio:
+        return write_whole_file (o.timeline, otio_text (title, sources),
+            o.force);
+      case TimelineFormat::Edl:
+        return write_whole_file (o.timeline, edl_text (title, sources),
+            o.force);
+      case TimelineFormat::Fcpxml:
+        return write_whole_file (o.timeline, fcpxml_text (title, sources),
+            o.force);
+      case TimelineFormat::Xges: {
+        PendingFile file (o.timeline);
+        const std::string error = write_xges (file.path (), sources);
+        if (!error.empty ())
+          return "cannot write " + o.timeline + ": " + error;
+        return file.commit (o.force);
+      }
+    }
+  } catch (const std::runtime_error &e) {
+    return "cannot write " + o.timeline + ": " + e.what ();
+  }
+  return "";
+}
 
 struct App {
   const Options *options = nullptr;
@@ -114,6 +188,7 @@ struct App {
   std::map<std::size_t, Result> results;        /* waiting for earlier ones */
   std::size_t next_result = 0;
   std::unique_ptr<PendingFile> csv;
+  std::vector<TimelineSource> timeline_sources;
   int status = EXIT_DONE;
   GMainLoop *loop = nullptr;
   int interrupts = 0;
@@ -205,6 +280,8 @@ flush_results ()
       }
     }
     std::fflush (stdout);
+    if (r.timeline_source)
+      app.timeline_sources.push_back (std::move (*r.timeline_source));
     app.results.erase (it);
   }
 }
@@ -292,6 +369,8 @@ finish_job (Job *job)
     result.table = event_table (job->input.name, events);
   if (reported)
     result.csv = csv_rows (job->input.name, events);
+  if (reported && !o.timeline.empty ())
+    result.timeline_source = timeline_source_of (job, kept, events);
   if (!job->report_path.empty () && !app.aborted) {
     const std::string json = report_json (report_of (job, kept, events));
     if (job->report_path == "-") {
@@ -779,6 +858,13 @@ run_jobs (const Options &options, std::vector<std::unique_ptr<Job>> jobs,
         std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
         app.status = worse_status (app.status, EXIT_RUNTIME);
       }
+    }
+  }
+  if (!options.timeline.empty () && !app.aborted) {
+    const std::string error = write_timeline (options, app.timeline_sources);
+    if (!error.empty ()) {
+      std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
+      app.status = worse_status (app.status, EXIT_RUNTIME);
     }
   }
   g_main_loop_unref (app.loop);

@@ -2,8 +2,12 @@
 #include "textformat.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <system_error>
+#include <vector>
 
 namespace stillframe::cli {
 
@@ -125,6 +129,78 @@ clock_string (double seconds)
   std::snprintf (text, sizeof text, "%lld:%02lld:%02lld.%03lld", ms / 3600000,
       ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
   return text;
+}
+
+namespace {
+
+/* A non-negative decimal number filling all of [begin, end). */
+bool
+decimal (const char *begin, const char *end, double *value)
+{
+  if (begin == end || *begin == '+' || *begin == '-')
+    return false;
+  const std::from_chars_result r = std::from_chars (begin, end, *value,
+      std::chars_format::fixed);
+  return r.ec == std::errc () && r.ptr == end && std::isfinite (*value);
+}
+
+}  // namespace
+
+bool
+parse_time (const std::string &text, double *seconds, std::string *why)
+{
+  const char *begin = text.data (), *end = begin + text.size ();
+  *why = "'" + text + "' is not a time (1.5, 1.5s, 500ms, 2min, 1h, 1:30 or "
+      "00:01:30.5)";
+  if (!text.empty () && text[0] == '-') {
+    *why = "'" + text + "': a time cannot be negative";
+    return false;
+  }
+  if (text.find (':') != std::string::npos) {
+    /* [H:]M:SS[.fff]: every field but the first below 60. */
+    std::vector<std::string> fields;
+    std::size_t from = 0;
+    for (std::size_t colon; (colon = text.find (':', from)) !=
+        std::string::npos; from = colon + 1)
+      fields.push_back (text.substr (from, colon - from));
+    fields.push_back (text.substr (from));
+    if (fields.size () > 3)
+      return false;
+    double total = 0;
+    for (std::size_t i = 0; i < fields.size (); i++) {
+      const std::string &f = fields[i];
+      const bool last = i + 1 == fields.size ();
+      double value = 0;
+      if (f.empty () || (!last && f.find ('.') != std::string::npos)
+          || !decimal (f.data (), f.data () + f.size (), &value))
+        return false;
+      if (i > 0 && value >= 60) {
+        *why = "'" + text + "': minutes and seconds must be below 60";
+        return false;
+      }
+      total = total * 60 + value;
+    }
+    *seconds = total;
+    return true;
+  }
+  static const struct { const char *suffix; double scale; } units[] = {
+    {"ms", 1e-3}, {"min", 60}, {"s", 1}, {"m", 60}, {"h", 3600},
+  };
+  double scale = 1;
+  for (const auto &unit : units) {
+    const std::size_t n = std::strlen (unit.suffix);
+    if (text.size () > n && text.compare (text.size () - n, n, unit.suffix)
+        == 0) {
+      end -= n;
+      scale = unit.scale;
+      break;
+    }
+  }
+  double value = 0;
+  if (!decimal (begin, end, &value))
+    return false;
+  *seconds = value * scale;
+  return std::isfinite (*seconds);
 }
 
 }  // namespace stillframe::cli

@@ -25,4 +25,10 @@ std::string fixed_seconds (double seconds);
 /* H:MM:SS.mmm, as in "kept 0:01:02.500 of 1:00:00.000". */
 std::string clock_string (double seconds);
 
+/* A time as people and the peers' command lines write it, in seconds:
+ * "1.5", "1.5s", "500ms", "2min", "1h", "1:30" (M:SS), "00:01:30.5"
+ * (H:MM:SS). Whatever the locale: '.' is the decimal point. Returns false,
+ * with `why` set, for anything else (negative, not finite, 1:75). */
+bool parse_time (const std::string &text, double *seconds, std::string *why);
+
 }  // namespace stillframe::cli

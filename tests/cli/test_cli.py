@@ -413,7 +413,7 @@ class ErrorTest(CliTestCase):
         self.check(["trim", short_clip()], 1, "needs -o")
         self.check(["scan", short_clip(), "--bogus"], 1, "unknown option")
         self.check(["scan", short_clip(), "--min-static", "soon"], 1,
-                   "--min-static: 'soon' is not a number")
+                   "--min-static: 'soon' is not a time")
 
     def test_missing_and_unreadable_inputs(self):
         out = os.path.join(self.tmp, "o.mp4")

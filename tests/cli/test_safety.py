@@ -463,8 +463,13 @@ class OptionTest(CliTestCase):
                 (["--analysis-width", "8"], "--analysis-width: 8 is out of"),
                 (["--analysis-width", "100.5"], "not a whole number"),
                 (["--min-static", "nan"], "--min-static: 'nan' is not a "
-                 "number (0 to 3600 s)"),
-                (["--pre-roll", "-1"], "--pre-roll: -1 is out of range"),
+                 "time (1.5, 1.5s, 500ms, 2min, 1h, 1:30 or 00:01:30.5)"),
+                (["--pre-roll", "-1"], "--pre-roll: '-1': a time cannot be "
+                 "negative"),
+                (["--post-roll", "1:75"], "--post-roll: '1:75': minutes and "
+                 "seconds must be below 60"),
+                (["--post-roll", "1:00:01"], "--post-roll: 1:00:01 is out of "
+                 "range (0 to 3600 s)"),
                 (["--post-roll", "7200"], "--post-roll: 7200 is out of range"),
                 (["--preset", "bogus"], "--preset: unknown preset 'bogus' "
                  "(None, ultrafast"),
@@ -474,7 +479,8 @@ class OptionTest(CliTestCase):
                 (["-j", "99999999999"], "-j: '99999999999' must be a whole "
                  "number from 1 to 64"),
                 (["-j", "0"], "-j: '0' must be"),
-                (["--stall-timeout", "0"], "--stall-timeout: '0' must be"),
+                (["--stall-timeout", "0"], "--stall-timeout: 0 must be more "
+                 "than 0 and at most 24:00:00.000"),
                 (["--threshold", "0.001", "--threshold", "0.002"],
                  "--threshold is given twice"),
                 (["--split=yes"], "--split takes no value"),

@@ -59,3 +59,56 @@ TEST (TextFormat, ClockStrings)
   EXPECT_EQ (clock_string (3723.4567), "1:02:03.457");
   EXPECT_EQ (clock_string (-1), "0:00:00.000");
 }
+
+double
+time_of (const std::string &text)
+{
+  double seconds = -1;
+  std::string why;
+  EXPECT_TRUE (parse_time (text, &seconds, &why)) << text << ": " << why;
+  return seconds;
+}
+
+std::string
+refusal_of (const std::string &text)
+{
+  double seconds = -1;
+  std::string why;
+  EXPECT_FALSE (parse_time (text, &seconds, &why)) << text;
+  return why;
+}
+
+TEST (TextFormat, TimesInTheFormsPeopleWrite)
+{
+  EXPECT_DOUBLE_EQ (time_of ("1.5"), 1.5);
+  EXPECT_DOUBLE_EQ (time_of ("0"), 0);
+  EXPECT_DOUBLE_EQ (time_of ("1.5s"), 1.5);
+  EXPECT_DOUBLE_EQ (time_of ("500ms"), 0.5);
+  EXPECT_DOUBLE_EQ (time_of ("2min"), 120);
+  EXPECT_DOUBLE_EQ (time_of ("2m"), 120);
+  EXPECT_DOUBLE_EQ (time_of ("1.5h"), 5400);
+  EXPECT_DOUBLE_EQ (time_of ("1:30"), 90);
+  EXPECT_DOUBLE_EQ (time_of ("00:01:30.5"), 90.5);
+  EXPECT_DOUBLE_EQ (time_of ("25:00:00"), 90000);
+}
+
+TEST (TextFormat, TimesIgnoreTheLocale)
+{
+  const std::string saved = std::setlocale (LC_NUMERIC, nullptr);
+  if (!std::setlocale (LC_NUMERIC, "de_DE.UTF-8"))
+    std::setlocale (LC_NUMERIC, "C");
+  EXPECT_DOUBLE_EQ (time_of ("2.25"), 2.25);
+  refusal_of ("2,25");
+  std::setlocale (LC_NUMERIC, saved.c_str ());
+}
+
+TEST (TextFormat, WhatIsNoTimeIsRefusedWithTheFormsThatAre)
+{
+  EXPECT_NE (refusal_of ("-1").find ("cannot be negative"),
+      std::string::npos);
+  for (const char *bad : {"", "+1", "abc", "1.5x", "s", "ms", "inf",
+          "nan", "1e3", "1:2:3:4", "1.5:30", ":30", "1:", "1::2", "1 s"})
+    EXPECT_NE (refusal_of (bad).find ("1:30"), std::string::npos) << bad;
+  EXPECT_NE (refusal_of ("1:75").find ("below 60"), std::string::npos);
+  EXPECT_NE (refusal_of ("1:60:00").find ("below 60"), std::string::npos);
+}
