@@ -14,6 +14,7 @@
 #include "mp4headers.h"
 #include "options.h"
 #include "report.h"
+#include "thumbnails.h"
 
 #include <algorithm>
 #include <atomic>
@@ -138,6 +139,14 @@ struct Job {
   std::unique_ptr<FastDecode> fast;
   /* The detect probe's streaming thread only. */
   GstSegment segment;
+  /* --scores: the hidden file and the rows not yet in it; the detect
+   * probe's while the pipeline runs, the main thread's once it stopped. */
+  std::unique_ptr<PendingFile> scores;
+  std::string scores_rows, scores_error;
+  /* --html's score plot and pictures: the same owners as --scores'. */
+  std::unique_ptr<ThumbnailTaker> thumbnails;
+  ScoreSeries plotted_scores;
+  double threshold = 0;         /* the detector's, set when built */
 
   /* Written by streaming threads, read by the main thread: lock. */
   GMutex lock;

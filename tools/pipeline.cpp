@@ -99,6 +99,33 @@ note_video_format (Job *job, GstEvent *caps_event)
   g_mutex_unlock (&job->lock);
 }
 
+/* One --scores row, written in blocks; a failure to write fails the job. */
+void
+add_score (Job *job, GstBuffer *frame, const stillframe::MotionMetaFields &meta,
+    double time)
+{
+  if (!job->scores_error.empty ())
+    return;
+  FrameScore f;
+  f.time = time;
+  f.score = meta.score;
+  f.motion = meta.motion;
+  f.noise_level = meta.noise_level;
+  f.light_change = meta.light_change;
+  f.x = meta.x;
+  f.y = meta.y;
+  f.width = meta.width;
+  f.height = meta.height;
+  f.decoded = gst_buffer_get_size (frame) > 0;   /* --fast's are empty */
+  job->scores_rows += score_row (f);
+  if (job->scores_rows.size () < (64u << 10))
+    return;
+  job->scores_error = job->scores->append (job->scores_rows);
+  job->scores_rows.clear ();
+  if (!job->scores_error.empty ())
+    fail_from_streaming (job, job->scores_error);
+}
+
 /* Reads each analysed frame's meta: progress, the report's time 0, events
  * with their peak score and box, all in the input's stream time. */
 GstPadProbeReturn
@@ -109,8 +136,14 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
       gst_event_copy_segment (event, &job->segment);
-    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
       note_video_format (job, event);
+      if (job->thumbnails) {
+        GstCaps *caps;
+        gst_event_parse_caps (event, &caps);
+        job->thumbnails->set_format (caps);
+      }
+    }
     return GST_PAD_PROBE_OK;
   }
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
@@ -137,7 +170,20 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
       job->analysis.events.add_frame (stream, end, a.origin_stream,
           meta.motion, meta.score, meta.x, meta.y, meta.width, meta.height);
   }
+  const std::size_t events = job->analysis.events.events ().size ();
   g_mutex_unlock (&job->lock);
+  if (!analysed || !GST_CLOCK_TIME_IS_VALID (stream))
+    return GST_PAD_PROBE_OK;
+  const double since_origin = to_seconds (stream - std::min (stream,
+          a.origin_stream));
+  if (job->scores)
+    add_score (job, buffer, meta, since_origin);
+  if (job->thumbnails) {
+    job->plotted_scores.add (since_origin, since_origin + to_seconds (end -
+            stream), meta.score, meta.motion);
+    if (meta.motion && events > 0)
+      job->thumbnails->offer (buffer, events - 1, meta.score);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -657,6 +703,12 @@ build_pipeline (Job *job)
   const Options &o = *job->options;
   if (o.trim && !o.split)
     job->partial = std::make_unique<PendingFile> (job->output);
+  if (!job->html_path.empty ())
+    job->thumbnails = std::make_unique<ThumbnailTaker> ();
+  if (!job->scores_path.empty ()) {
+    job->scores = std::make_unique<PendingFile> (job->scores_path);
+    job->scores_rows = kScoresHeader;
+  }
   job->pipeline = gst_pipeline_new ("stillframe");
   GstBin *bin = GST_BIN (job->pipeline);
   const std::string uri = open_input (job);
@@ -715,6 +767,7 @@ build_pipeline (Job *job)
   g_object_set (detect, "post-messages", FALSE, NULL);
   for (const auto &[k, v] : o.detect_props)
     set_from_string (detect, k, v);
+  g_object_get (detect, "threshold", &job->threshold, NULL);
   job->cut = make ("stillframecut", "cut");
   for (const auto &[k, v] : o.cut_props)
     set_from_string (job->cut, k, v);

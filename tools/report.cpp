@@ -159,6 +159,19 @@ report_json (const ReportData &r)
 const char *const kCsvHeader =
     "input,event,start_s,end_s,duration_s,peak_score,x,y,width,height\n";
 
+const char *const kScoresHeader =
+    "time_s,score,motion,noise_level,light_change,x,y,width,height,decoded\n";
+
+std::string
+score_row (const FrameScore &f)
+{
+  return fixed_seconds (f.time) + "," + fixed_seconds (f.score) + "," +
+      (f.motion ? "1," : "0,") + fixed_seconds (f.noise_level) + "," +
+      fixed_seconds (f.light_change) + "," + std::to_string (f.x) + "," +
+      std::to_string (f.y) + "," + std::to_string (f.width) + "," +
+      std::to_string (f.height) + (f.decoded ? ",1\n" : ",0\n");
+}
+
 std::string
 csv_rows (const std::string &input, const std::vector<Event> &events)
 {

@@ -98,6 +98,18 @@ extern const char *const kCsvHeader;
 /* One CSV row per event. */
 std::string csv_rows (const std::string &input,
     const std::vector<Event> &events);
+/* One analysed frame, as --scores writes it: seconds from the first frame,
+ * the detector's meta (docs/stillframedetect.md), and whether the frame was
+ * decoded at all (--fast skips some, which count as static). */
+struct FrameScore {
+  double time = 0, score = 0, noise_level = 0, light_change = 0;
+  bool motion = false, decoded = true;
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
+extern const char *const kScoresHeader;
+std::string score_row (const FrameScore &frame);
+
 /* scan's table on standard output. */
 std::string event_table (const std::string &input,
     const std::vector<Event> &events);

@@ -4,6 +4,7 @@
 #include "copymode.h"
 #include "fastdecode.h"
 #include "gestimeline.h"
+#include "htmlreport.h"
 #include "pipeline.h"
 #include "report.h"
 #include "stillframemeta.h"
@@ -109,6 +110,7 @@ struct Result {
   int status = EXIT_DONE;
   std::string table, csv, stdout_report;
   std::optional<TimelineSource> timeline_source;
+  std::optional<HtmlIndexEntry> html_entry;     /* several inputs' pages */
 };
 
 /* The input as a timeline holds it. */
@@ -189,6 +191,7 @@ struct App {
   std::size_t next_result = 0;
   std::unique_ptr<PendingFile> csv;
   std::vector<TimelineSource> timeline_sources;
+  std::vector<HtmlIndexEntry> html_index;
   int status = EXIT_DONE;
   GMainLoop *loop = nullptr;
   int interrupts = 0;
@@ -282,6 +285,8 @@ flush_results ()
     std::fflush (stdout);
     if (r.timeline_source)
       app.timeline_sources.push_back (std::move (*r.timeline_source));
+    if (r.html_entry)
+      app.html_index.push_back (std::move (*r.html_entry));
     app.results.erase (it);
   }
 }
@@ -369,8 +374,52 @@ finish_job (Job *job)
     result.table = event_table (job->input.name, events);
   if (reported)
     result.csv = csv_rows (job->input.name, events);
+  if (job->scores) {
+    /* The pipeline has stopped: its rows are the main thread's now. */
+    std::string error = job->scores_error;
+    if (reported && !app.aborted && error.empty ()) {
+      error = job->scores->append (job->scores_rows);
+      if (error.empty ())
+        error = job->scores->commit (o.force);
+    }
+    if (!error.empty () && job->scores_error.empty ()) {
+      g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
+      job->status = EXIT_RUNTIME;
+    }
+    job->scores.reset ();
+  }
   if (reported && !o.timeline.empty ())
     result.timeline_source = timeline_source_of (job, kept, events);
+  if (job->thumbnails && !app.aborted) {
+    std::string error;
+    if (reported) {
+      HtmlPage page;
+      page.report = report_of (job, kept, events);
+      page.scores = job->plotted_scores.points ();
+      page.threshold = job->threshold;
+      page.thumbnails = job->thumbnails->take_all ();
+      error = write_whole_file (job->html_path, html_page (page), o.force);
+      if (!error.empty ()) {
+        g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
+        job->status = EXIT_RUNTIME;
+      }
+    }
+    if (job->html_path != o.html) {
+      HtmlIndexEntry entry;
+      entry.input = job->input.name;
+      if (reported && error.empty ()) {
+        gchar *page = g_path_get_basename (job->html_path.c_str ());
+        entry.page = page;
+        g_free (page);
+      }
+      entry.duration_in = to_seconds (job->duration_in);
+      entry.duration_out = to_seconds (job->duration_out);
+      entry.events = events.size ();
+      entry.error = reported ? error : job->error;
+      result.html_entry = entry;
+    }
+    job->thumbnails.reset ();
+  }
   if (!job->report_path.empty () && !app.aborted) {
     const std::string json = report_json (report_of (job, kept, events));
     if (job->report_path == "-") {
@@ -858,6 +907,17 @@ run_jobs (const Options &options, std::vector<std::unique_ptr<Job>> jobs,
         std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
         app.status = worse_status (app.status, EXIT_RUNTIME);
       }
+    }
+  }
+  if (!app.html_index.empty () && !app.aborted) {
+    gchar *index = g_build_filename (options.html.c_str (), "index.html",
+        NULL);
+    const std::string error = write_whole_file (index, html_index
+        (app.html_index), options.force);
+    g_free (index);
+    if (!error.empty ()) {
+      std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
+      app.status = worse_status (app.status, EXIT_RUNTIME);
     }
   }
   if (!options.timeline.empty () && !app.aborted) {

@@ -215,6 +215,139 @@ class TimelineTest(CliTestCase):
         self.assertFalse(os.path.exists(self.out("cut.xml")))
 
 
+def jpeg_size(data):
+    """(width, height) from a JPEG's start-of-frame, or None."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return (int.from_bytes(data[i + 7:i + 9], "big"),
+                    int.from_bytes(data[i + 5:i + 7], "big"))
+        i += 2 + length
+    return None
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return (int.from_bytes(head[16:20], "big"),
+            int.from_bytes(head[20:24], "big"))
+
+
+class ScoresTest(CliTestCase):
+    """--scores: one row per analysed frame, what the detector said."""
+
+    def test_a_row_per_frame_agreeing_with_the_events(self):
+        scores, report = self.out("s.csv"), self.out("r.json")
+        r = run(STILLFRAME, "scan", talking_clip(), "-q", "--scores", scores,
+                "--report", report)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(scores, newline="") as f:
+            rows = list(csv.DictReader(f))
+        rep = load_json(report)
+        self.assertEqual(len(rows), rep["frames_in"])
+        self.assertEqual(list(rows[0]), ["time_s", "score", "motion",
+                                         "noise_level", "light_change", "x",
+                                         "y", "width", "height", "decoded"])
+        times = [float(row["time_s"]) for row in rows]
+        self.assertEqual(times, sorted(times))
+        self.assertAlmostEqual(times[1] - times[0], 1 / FPS, places=5)
+        for e in rep["events"]:
+            inside = [row for row in rows
+                      if e["start"] <= float(row["time_s"]) < e["end"]]
+            self.assertTrue(all(row["motion"] == "1" for row in inside))
+            self.assertAlmostEqual(max(float(row["score"]) for row in inside),
+                                   e["peak_score"], places=6)
+        moving = sum(row["motion"] == "1" for row in rows)
+        self.assertEqual(moving, round(sum(e["end"] - e["start"]
+                                           for e in rep["events"]) * FPS))
+        self.assertTrue(all(row["decoded"] == "1" for row in rows))
+        self.assertGreater(float(rows[-1]["noise_level"]), 0)
+
+    def test_several_inputs_write_a_folder_and_refusals(self):
+        folder = self.out("scores")
+        r = run(STILLFRAME, "scan", talking_clip(), moving_silent_clip(),
+                "-q", "--scores", folder)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(folder)),
+                         ["moving-silent.csv", "talking.csv"])
+        existing = self.out("mine.csv")
+        with open(existing, "w") as f:
+            f.write("my own")
+        self.check(["scan", talking_clip(), "--scores", existing], 1,
+                   "exists (use --force to overwrite)")
+        self.check(["scan", talking_clip(), "--scores", "-"], 1,
+                   "--scores needs a file name")
+        self.check(["scan", talking_clip(), "--scores", existing, "--csv",
+                    existing], 1, "--scores and --csv would both be written to")
+
+
+class HtmlTest(CliTestCase):
+    """--html: a page per input with the plot, a picture per event and the
+    table, looked at in headless Chromium."""
+
+    def test_page_has_a_picture_per_event_and_chromium_shows_it(self):
+        page, report = self.out("talking.html"), self.out("r.json")
+        r = run(STILLFRAME, "trim", talking_clip(), "-o", self.out("o.mp4"),
+                "-q", "--html", page, "--report", report)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        with open(page) as f:
+            html = f.read()
+        images = re.findall(r'<image class="thumbnail" width="(\d+)" '
+                            r'height="(\d+)" href="data:image/jpeg;base64,'
+                            r'([^"]+)"', html)
+        self.assertEqual(len(images), len(rep["events"]))
+        self.assertEqual(len(images), 2)
+        import base64
+        for width, height, data in images:
+            self.assertEqual((width, height), ("320", "240"))
+            self.assertEqual(jpeg_size(base64.b64decode(data)), (320, 240))
+        self.assertEqual(html.count('class="kept"'), len(rep["kept"]))
+        self.assertEqual(html.count('<rect class="box"'), 2)
+        self.assertIn("Kept 0:00:", html)
+        browser = shutil.which("chromium")
+        if not browser:
+            self.skipTest("chromium is not installed")
+        flags = ("--headless", "--no-sandbox", "--disable-gpu",
+                 "--user-data-dir=" + self.out("chromium"))
+        # Not under the sanitizers the suite may preload for our own tools.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        shot = self.out("shot.png")
+        r = run(browser, *flags, "--screenshot=" + shot,
+                "--window-size=1200,900", "file://" + page, timeout=120,
+                env=env)
+        self.assertEqual(png_size(shot), (1200, 900), r.stderr)
+        # What Chromium made of the page: the same pictures and rows.
+        r = run(browser, *flags, "--dump-dom", "file://" + page, timeout=120,
+                env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.count('<image class="thumbnail"'), 2)
+        self.assertEqual(r.stdout.count('<tr><td><a href="#event-'), 2)
+
+    def test_several_inputs_have_an_index(self):
+        folder = self.out("pages")
+        r = run(STILLFRAME, "scan", talking_clip(), moving_silent_clip(),
+                "-q", "--html", folder)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sorted(os.listdir(folder)),
+                         ["index.html", "moving-silent.html", "talking.html"])
+        with open(os.path.join(folder, "index.html")) as f:
+            index = f.read()
+        self.assertIn('<a href="talking.html">', index)
+        self.assertIn('<a href="moving-silent.html">', index)
+        r = run(STILLFRAME, "scan", talking_clip(), moving_silent_clip(),
+                "-q", "--html", folder)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("exists (use --force to overwrite)", r.stderr)
+
+
 if __name__ == "__main__":
     try:
         unittest.main()

@@ -3,6 +3,8 @@
  * motion, kept ranges, and the report, CSV and table written from them. */
 #include "report.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 using namespace stillframe::cli;
@@ -182,4 +184,30 @@ TEST (Report, CsvRowsAndTable)
       "a.mp4\n| event | start | end | duration | peak score |\n"
       "|---|---|---|---|---|\n"
       "| 1 | 0:00:01.500 | 0:00:02.250 | 0.75 s | 0.1250 |\n");
+}
+
+TEST (Report, ScoreRowsFollowTheHeader)
+{
+  FrameScore f;
+  f.time = 1.04;
+  f.score = 0.0125;
+  f.motion = true;
+  f.noise_level = 2.5;
+  f.light_change = -0.75;
+  f.x = 4;
+  f.y = 8;
+  f.width = 30;
+  f.height = 40;
+  EXPECT_EQ (score_row (f), "1.040000,0.012500,1,2.500000,-0.750000,4,8,30,"
+      "40,1\n");
+  f.decoded = false;
+  f.motion = false;
+  EXPECT_EQ (score_row (f).substr (18, 2), "0,");
+  EXPECT_EQ (score_row (f).back (), '\n');
+  EXPECT_EQ (std::string (kScoresHeader).substr (0, 21),
+      "time_s,score,motion,n");
+  /* As many fields as the header names. */
+  const std::string header = kScoresHeader, row = score_row (f);
+  EXPECT_EQ (std::count (header.begin (), header.end (), ','),
+      std::count (row.begin (), row.end (), ','));
 }
