@@ -131,11 +131,11 @@ thumbnail_figure (std::size_t index, const Event &e, const Thumbnail &t)
         "w3.org/2000/svg\"><image class=\"thumbnail\" width=\"" + w +
         "\" height=\"" + h + "\" href=\"data:image/jpeg;base64," +
         base64 (t.jpeg) + "\"/>";
-    if (e.x1 > e.x0 && e.y1 > e.y0)
-      figure += "<rect class=\"box\" x=\"" + std::to_string (e.x0) +
-          "\" y=\"" + std::to_string (e.y0) + "\" width=\"" +
-          std::to_string (e.x1 - e.x0) + "\" height=\"" +
-          std::to_string (e.y1 - e.y0) + "\" fill=\"none\" stroke=\"#ff3030\" "
+    if (t.width > 0 && t.height > 0)
+      figure += "<rect class=\"box\" x=\"" + std::to_string (t.x) +
+          "\" y=\"" + std::to_string (t.y) + "\" width=\"" +
+          std::to_string (t.width) + "\" height=\"" +
+          std::to_string (t.height) + "\" fill=\"none\" stroke=\"#ff3030\" "
           "stroke-width=\"" + std::to_string (std::max (2, t.frame_width /
                 200)) + "\"/>";
     figure += "</svg>";

@@ -36,11 +36,13 @@ private:
   std::vector<ScorePoint> points_;
 };
 
-/* One event's picture: JPEG bytes of the frame of its peak score, with the
- * size of the frame the box is measured in. Empty when none was taken. */
+/* One event's picture: JPEG bytes of the frame of its peak score, the size
+ * of the frame, and that frame's own box in its pixels. Empty when none was
+ * taken. */
 struct Thumbnail {
   std::string jpeg;
   int frame_width = 0, frame_height = 0;
+  int x = 0, y = 0, width = 0, height = 0;
 };
 
 struct HtmlPage {

@@ -181,8 +181,9 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
   if (job->thumbnails) {
     job->plotted_scores.add (since_origin, since_origin + to_seconds (end -
             stream), meta.score, meta.motion);
+    const int box[4] = {meta.x, meta.y, meta.width, meta.height};
     if (meta.motion && events > 0)
-      job->thumbnails->offer (buffer, events - 1, meta.score);
+      job->thumbnails->offer (buffer, events - 1, meta.score, box);
   }
   return GST_PAD_PROBE_OK;
 }

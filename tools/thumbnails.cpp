@@ -47,7 +47,8 @@ ThumbnailTaker::set_format (GstCaps *caps)
 }
 
 void
-ThumbnailTaker::offer (GstBuffer *frame, std::size_t event, double score)
+ThumbnailTaker::offer (GstBuffer *frame, std::size_t event, double score,
+    const int box[4])
 {
   if (!has_format_ || gst_buffer_get_size (frame) == 0)
     return;
@@ -73,6 +74,7 @@ ThumbnailTaker::offer (GstBuffer *frame, std::size_t event, double score)
   waiting_ = small;
   waiting_event_ = event;
   waiting_score_ = score;
+  std::copy (box, box + 4, waiting_box_);
 }
 
 void
@@ -95,6 +97,10 @@ ThumbnailTaker::encode_waiting ()
   Thumbnail &t = thumbnails_[waiting_event_];
   t.frame_width = GST_VIDEO_INFO_WIDTH (&in_);
   t.frame_height = GST_VIDEO_INFO_HEIGHT (&in_);
+  t.x = waiting_box_[0];
+  t.y = waiting_box_[1];
+  t.width = waiting_box_[2];
+  t.height = waiting_box_[3];
   if (encoded) {
     GstMapInfo map;
     GstBuffer *buffer = gst_sample_get_buffer (encoded);

@@ -25,9 +25,11 @@ public:
 
   /* The decoded video's format, from its caps. */
   void set_format (GstCaps *caps);
-  /* A frame of event `event` (counted from 0) with this score: kept if it
-   * is the event's highest so far. Empty buffers (--fast's) are ignored. */
-  void offer (GstBuffer *frame, std::size_t event, double score);
+  /* A frame of event `event` (counted from 0) with this score and box
+   * (x, y, width, height in its pixels): kept if it is the event's highest
+   * so far. Empty buffers (--fast's) are ignored. */
+  void offer (GstBuffer *frame, std::size_t event, double score,
+      const int box[4]);
   /* The pictures, one per event that had a frame; the last is encoded. */
   std::vector<Thumbnail> take_all ();
 
@@ -41,6 +43,7 @@ private:
   GstBuffer *waiting_ = nullptr;
   std::size_t waiting_event_ = 0;
   double waiting_score_ = -1;
+  int waiting_box_[4] = {0, 0, 0, 0};
   std::vector<Thumbnail> thumbnails_;
 };
 

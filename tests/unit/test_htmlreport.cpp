@@ -36,8 +36,9 @@ TEST (HtmlReport, ScoreSeriesStaysBoundedAndKeepsPeaks)
   EXPECT_NEAR (points.back ().end, 3600, 1e-6);
   int peaks = 0;
   for (std::size_t i = 0; i < points.size (); i++) {
-    if (i > 0)
+    if (i > 0) {
       EXPECT_NEAR (points[i].start, points[i - 1].end, 0.05);
+    }
     if (points[i].motion) {
       peaks++;
       EXPECT_DOUBLE_EQ (points[i].score, 0.5);
@@ -79,7 +80,7 @@ TEST (HtmlReport, PageHasThePlotAPicturePerEventAndTheTable)
   page.report.notes = {"a <note>"};
   page.threshold = 0.0005;
   page.scores = {{0, 5, 0.0001, false}, {5, 8, 0.02, true}, {8, 60, 0, false}};
-  page.thumbnails = {{"JPEGDATA", 1920, 1080}, {"", 0, 0}};
+  page.thumbnails = {{"JPEGDATA", 1920, 1080, 10, 20, 100, 200}, {}};
   const std::string html = html_page (page);
   EXPECT_EQ (html.rfind ("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE (html.find ("<h1>cam &lt;1&gt; &amp; &quot;2&quot;.mp4</h1>"),
