@@ -67,7 +67,9 @@ print_usage (FILE *to, const std::string &command)
       "for several)\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
-      "  --post-roll SECONDS      kept after motion (1)\n",
+      "  --post-roll SECONDS      kept after motion (1)\n"
+      "  --min-event SECONDS      shorter motion is no event, and not kept "
+      "(0)\n",
       scan ? "  --fast                   decode only the GOPs that may hold "
       "motion\n" : "");
   print_element_options (to);
@@ -400,10 +402,11 @@ take_element_option (ArgumentReader &args, ElementOptions &o)
   } else if (a == "--keep-clutter") {
     args.once (a);
     o.detect_props.push_back ({"ignore-clutter", "false"});
-  } else if (a == "--min-static" || a == "--pre-roll" || a == "--post-roll") {
+  } else if (a == "--min-static" || a == "--pre-roll" || a == "--post-roll"
+      || a == "--min-event") {
     args.once (a);
     const std::string name = a == "--min-static" ? "min-static-duration" :
-        a.substr (2);
+        a == "--min-event" ? "min-motion-duration" : a.substr (2);
     o.cut_props.push_back ({name, args.value ()});
   } else {
     return false;
@@ -432,7 +435,7 @@ check_element_options (ElementOptions &o)
   }
   static const std::map<std::string, std::string> cut_options = {
     {"min-static-duration", "--min-static"}, {"pre-roll", "--pre-roll"},
-    {"post-roll", "--post-roll"},
+    {"post-roll", "--post-roll"}, {"min-motion-duration", "--min-event"},
   };
   for (auto &[name, value] : o.cut_props)
     value = checked_time (cut_options.at (name), value,

@@ -773,9 +773,10 @@ build_pipeline (Job *job)
   for (const auto &[k, v] : o.cut_props)
     set_from_string (job->cut, k, v);
   /* Events group motion as the cut does: its setting, or its default. */
-  GstClockTime min_static = 0;
-  g_object_get (job->cut, "min-static-duration", &min_static, NULL);
-  job->analysis.events = EventGrouper (min_static);
+  GstClockTime min_static = 0, min_motion = 0;
+  g_object_get (job->cut, "min-static-duration", &min_static,
+      "min-motion-duration", &min_motion, NULL);
+  job->analysis.events = EventGrouper (min_static, min_motion);
   if (!o.trim || o.copy)
     gst_util_set_object_arg (G_OBJECT (job->cut), "timestamps", "original");
   add_chain (bin, {queue, convert, detect, job->cut});

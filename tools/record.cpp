@@ -224,6 +224,8 @@ RecordRun::RecordRun (const RecordOptions &options)
       cut.pre_roll = t;
     else if (name == "post-roll")
       cut.post_roll = t;
+    else if (name == "min-motion-duration")
+      cut.min_motion = t;
   }
   settings_.cut = cut;
   settings_.segment_max = o_.segment_max;

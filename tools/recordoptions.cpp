@@ -39,6 +39,7 @@ print_usage (FILE *to)
       "  --print-events           the same lines on standard output too\n"
       "  --pre-roll SECONDS       recorded before motion (3)\n"
       "  --post-roll SECONDS      recorded after motion (3)\n"
+      "  --min-event SECONDS      shorter motion is no event (0)\n"
       "  --min-static SECONDS     shorter still spans do not end an event "
       "(3)\n"
       "  --segment-max SECONDS    a longer event goes on in a new file, at a "

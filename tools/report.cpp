@@ -9,32 +9,80 @@
 
 namespace stillframe::cli {
 
+namespace {
+
+/* The union of two boxes (x0, y0, x1, y1); an empty one (x1 <= x0 or
+ * y1 <= y0) adds nothing. */
+void
+add_box (int *box, int x0, int y0, int x1, int y1)
+{
+  if (x1 <= x0 || y1 <= y0)
+    return;
+  if (box[2] <= box[0] || box[3] <= box[1]) {
+    box[0] = x0, box[1] = y0, box[2] = x1, box[3] = y1;
+    return;
+  }
+  box[0] = std::min (box[0], x0), box[1] = std::min (box[1], y0);
+  box[2] = std::max (box[2], x1), box[3] = std::max (box[3], y1);
+}
+
+}  // namespace
+
+void
+EventGrouper::add_motion (std::uint64_t start, std::uint64_t end,
+    double score, int x0, int y0, int x1, int y1)
+{
+  if (events_.empty () || (!in_motion_
+          && start - last_motion_end_ >= min_static_)) {
+    Event e;
+    e.start = to_seconds (start);
+    events_.push_back (e);
+  }
+  Event &e = events_.back ();
+  e.end = to_seconds (end);
+  e.peak = std::max (e.peak, score);
+  int box[4] = {e.x0, e.y0, e.x1, e.y1};
+  add_box (box, x0, y0, x1, y1);
+  e.x0 = box[0], e.y0 = box[1], e.x1 = box[2], e.y1 = box[3];
+  last_motion_end_ = end;
+  in_motion_ = true;
+}
+
 void
 EventGrouper::add_frame (std::uint64_t start, std::uint64_t end,
     std::uint64_t origin, bool motion, double score, int x, int y, int w,
     int h)
 {
-  auto seconds = [origin] (std::uint64_t t) {
-    return to_seconds (t - std::min (t, origin));
-  };
-  if (motion) {
-    if (events_.empty () || (!in_motion_
-            && start - last_motion_end_ >= min_static_)) {
-      Event e;
-      e.start = seconds (start);
-      e.x0 = x, e.y0 = y, e.x1 = x + w, e.y1 = y + h;
-      events_.push_back (e);
-    }
-    Event &e = events_.back ();
-    e.end = seconds (end);
-    e.peak = std::max (e.peak, score);
-    if (w > 0 && h > 0) {
-      e.x0 = std::min (e.x0, x), e.y0 = std::min (e.y0, y);
-      e.x1 = std::max (e.x1, x + w), e.y1 = std::max (e.y1, y + h);
-    }
-    last_motion_end_ = end;
+  start -= std::min (start, origin);
+  end -= std::min (end, origin);
+  using Verdict = stillframe::MotionRun::Verdict;
+  switch (run_.add (start, end, motion)) {
+    case Verdict::Static:
+      pending_ = false;
+      in_motion_ = false;
+      return;
+    case Verdict::Pending:
+      if (!pending_) {
+        pending_ = true;
+        pending_start_ = start;
+        pending_peak_ = 0;
+        std::fill (pending_box_, pending_box_ + 4, 0);
+      }
+      pending_end_ = end;
+      pending_peak_ = std::max (pending_peak_, score);
+      add_box (pending_box_, x, y, x + w, y + h);
+      return;
+    case Verdict::Motion:
+      if (pending_) {
+        /* It counts now, from its first frame. */
+        pending_ = false;
+        add_motion (pending_start_, pending_end_, pending_peak_,
+            pending_box_[0], pending_box_[1], pending_box_[2],
+            pending_box_[3]);
+      }
+      add_motion (start, end, score, x, y, x + w, y + h);
+      return;
   }
-  in_motion_ = motion;
 }
 
 std::vector<Range>

@@ -6,6 +6,8 @@
  * docs/stillframe.md. */
 #pragma once
 
+#include "cutdecider.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,7 +38,13 @@ struct Range {
  * stream time; `origin` is the first frame's. */
 class EventGrouper {
 public:
-  explicit EventGrouper (std::uint64_t min_static) : min_static_ (min_static) {}
+  /* Motion shorter than min_motion is no event (MotionRun, the cut's
+   * rule). */
+  explicit EventGrouper (std::uint64_t min_static,
+      std::uint64_t min_motion = 0) : min_static_ (min_static)
+  {
+    run_.set_min_motion (min_motion);
+  }
 
   void add_frame (std::uint64_t start, std::uint64_t end,
       std::uint64_t origin, bool motion, double score, int x, int y,
@@ -44,7 +52,17 @@ public:
   const std::vector<Event> &events () const { return events_; }
 
 private:
+  void add_motion (std::uint64_t start, std::uint64_t end, double score,
+      int x0, int y0, int x1, int y1);
+
   std::uint64_t min_static_;
+  stillframe::MotionRun run_;
+  /* The motion that does not count yet, as one frame: its span, peak and
+   * box. */
+  bool pending_ = false;
+  std::uint64_t pending_start_ = 0, pending_end_ = 0;
+  double pending_peak_ = 0;
+  int pending_box_[4] = {0, 0, 0, 0};   /* x0, y0, x1, y1; empty: x1 <= x0 */
   std::vector<Event> events_;
   bool in_motion_ = false;
   std::uint64_t last_motion_end_ = 0;

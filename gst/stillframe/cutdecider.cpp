@@ -30,6 +30,10 @@ CutDecider::add_frame (Time start, Time duration, bool motion)
   if (is_time (end))
     last_end_ = end;
 
+  /* Pending motion waits as static frames do, so that it is static if it
+   * stops too soon; its frames and their pre-roll stay until it counts. */
+  motion = run_.add (start, end, motion) == MotionRun::Verdict::Motion;
+  const Time pending_from = run_.run_start ();
   CutRelease release;
   if (motion) {
     release.kept = waiting_.size () + 1;
@@ -53,13 +57,15 @@ CutDecider::add_frame (Time start, Time duration, bool motion)
     waiting_.push_back ({start, duration});
   }
 
-  if (end - static_start_ >= settings_.min_static)
+  /* The still span ends where pending motion started. */
+  const Time still_until = is_time (pending_from) ? pending_from : end;
+  if (still_until - static_start_ >= settings_.min_static)
     span_will_be_cut_ = true;
   if (span_will_be_cut_) {
-    /* Motion can start at `end` at the earliest: frames before its
+    /* Motion can start at `still_until` at the earliest: frames before its
      * pre-roll window can no longer be kept. */
-    const Time keep_from = end > settings_.pre_roll ?
-        end - settings_.pre_roll : 0;
+    const Time keep_from = still_until > settings_.pre_roll ?
+        still_until - settings_.pre_roll : 0;
     while (!waiting_.empty () && waiting_.front ().start +
         half_frame (waiting_.front ().duration) < keep_from) {
       waiting_.pop_front ();
@@ -75,6 +81,7 @@ CutDecider::drain ()
   CutRelease release;
   release.dropped = waiting_.size ();
   waiting_.clear ();
+  run_.reset ();
   last_motion_end_ = kNoTime;
   static_start_ = kNoTime;
   span_will_be_cut_ = true;

@@ -6,7 +6,7 @@
  * A static span shorter than min_static is kept whole (the motion runs on
  * either side are one event); of a longer one, post_roll after the motion
  * before it and pre_roll before the motion after it are kept and the rest
- * is dropped. Static video before the first motion counts as a long span.
+ * is dropped. Motion shorter than min_motion is static (MotionRun). Static video before the first motion counts as a long span.
  * A frame's fate may wait for later frames, up to hold_time (); the frames
  * waiting are decided oldest first, so the caller keeps them in a queue
  * and applies each CutRelease to its front. Windows are judged to half a
@@ -26,11 +26,53 @@ struct CutSettings {
   Time min_static = 3 * kSecond;
   Time pre_roll = 1 * kSecond;
   Time post_roll = 1 * kSecond;
+  /* Motion that lasts less is taken for static (MotionRun). */
+  Time min_motion = 0;
 
   /* The longest a frame can wait for its fate: a leading static span is
    * judged only once it reaches min_static, and a dropped span's last
-   * pre-roll worth of frames waits for motion. */
-  Time hold_time () const { return std::max (min_static, pre_roll); }
+   * pre-roll worth of frames waits for motion; either may then wait for
+   * motion that takes min_motion to count. */
+  Time hold_time () const
+  {
+    return std::max (min_static, pre_roll) + min_motion;
+  }
+};
+
+/* The rule for short motion, which the cut and the CLI's events share: a
+ * run of motion frames counts only once it has lasted min_motion (a bird
+ * flying through, a flash), and then from its first frame; a shorter run
+ * is static. Each frame is judged as it comes. */
+class MotionRun {
+public:
+  enum class Verdict {
+    Static,     /* this frame, and the pending ones before it, are static */
+    Pending,    /* motion that does not count yet */
+    Motion,     /* motion that counts, and so do the pending frames */
+  };
+
+  void set_min_motion (Time min_motion) { min_motion_ = min_motion; }
+  /* `end` may be kNoTime (a frame that cannot be timed counts at once). */
+  Verdict add (Time start, Time end, bool motion)
+  {
+    if (!motion) {
+      run_start_ = kNoTime;
+      return Verdict::Static;
+    }
+    if (!is_time (run_start_))
+      run_start_ = start;
+    if (min_motion_ == 0 || !is_time (end) || !is_time (run_start_)
+        || end - run_start_ >= min_motion_)
+      return Verdict::Motion;
+    return Verdict::Pending;
+  }
+  /* Where the run of motion being received started, or kNoTime. */
+  Time run_start () const { return run_start_; }
+  void reset () { run_start_ = kNoTime; }
+
+private:
+  Time min_motion_ = 0;
+  Time run_start_ = kNoTime;
 };
 
 /* What one call decided, for the oldest undecided frames in order (the
@@ -44,7 +86,11 @@ struct CutRelease {
 
 class CutDecider {
 public:
-  void set_settings (const CutSettings &settings) { settings_ = settings; }
+  void set_settings (const CutSettings &settings)
+  {
+    settings_ = settings;
+    run_.set_min_motion (settings.min_motion);
+  }
   const CutSettings &settings () const { return settings_; }
 
   /* A frame starting at `start` starts before the last one ended: a
@@ -66,7 +112,7 @@ public:
   {
     const CutSettings settings = settings_;
     *this = CutDecider ();
-    settings_ = settings;
+    set_settings (settings);
   }
 
   std::size_t undecided () const { return waiting_.size (); }
@@ -91,6 +137,7 @@ private:
   };
 
   CutSettings settings_;
+  MotionRun run_;
   std::deque<Waiting> waiting_;
   Time first_start_ = kNoTime, last_end_ = kNoTime;
   Time last_motion_end_ = kNoTime, static_start_ = kNoTime;

@@ -9,8 +9,9 @@
  * #GstStillframeCut:post-roll after the motion before it and
  * #GstStillframeCut:pre-roll before the motion after it are kept and the
  * rest is dropped. Static video before the first motion and after the last
- * is dropped but for the pre- and post-roll. A buffer without the motion
- * meta is kept, as if it moved.
+ * is dropped but for the pre- and post-roll. Motion that lasts less than
+ * #GstStillframeCut:min-motion-duration (a bird, a flash) is taken for
+ * static. A buffer without the motion meta is kept, as if it moved.
  *
  * With timestamps=retime (the default) the kept frames are re-timestamped
  * into one continuous segment, so an encoder and muxer downstream write a
@@ -85,6 +86,7 @@ enum
   PROP_MIN_STATIC_DURATION,
   PROP_PRE_ROLL,
   PROP_POST_ROLL,
+  PROP_MIN_MOTION_DURATION,
   PROP_TIMESTAMPS,
 };
 
@@ -850,6 +852,9 @@ gst_stillframe_cut_set_property (GObject * object, guint prop_id,
     case PROP_POST_ROLL:
       self->settings.cut.post_roll = g_value_get_uint64 (value);
       break;
+    case PROP_MIN_MOTION_DURATION:
+      self->settings.cut.min_motion = g_value_get_uint64 (value);
+      break;
     case PROP_TIMESTAMPS:
       self->settings.timestamps =
           (GstStillframeCutTimestamps) g_value_get_enum (value);
@@ -882,6 +887,9 @@ gst_stillframe_cut_get_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_ROLL:
       g_value_set_uint64 (value, self->settings.cut.post_roll);
+      break;
+    case PROP_MIN_MOTION_DURATION:
+      g_value_set_uint64 (value, self->settings.cut.min_motion);
       break;
     case PROP_TIMESTAMPS:
       g_value_set_enum (value, self->settings.timestamps);
@@ -923,9 +931,9 @@ gst_stillframe_cut_class_init (GstStillframeCutClass * klass)
   g_object_class_install_property (gobject_class, PROP_MIN_STATIC_DURATION,
       g_param_spec_uint64 ("min-static-duration", "Minimum static duration",
           "A static span shorter than this (ns) is kept whole. Frames are "
-          "held up to max(min-static-duration, pre-roll), which is added to "
-          "the latency", 0, MAX_HOLD_TIME, defaults.min_static,
-          flags));
+          "held up to max(min-static-duration, pre-roll) + "
+          "min-motion-duration, which is added to the latency", 0,
+          MAX_HOLD_TIME, defaults.min_static, flags));
   g_object_class_install_property (gobject_class, PROP_PRE_ROLL,
       g_param_spec_uint64 ("pre-roll", "Pre-roll",
           "Static video kept before motion starts (ns)", 0, MAX_HOLD_TIME,
@@ -934,6 +942,12 @@ gst_stillframe_cut_class_init (GstStillframeCutClass * klass)
       g_param_spec_uint64 ("post-roll", "Post-roll",
           "Static video kept after motion stops (ns)", 0, MAX_HOLD_TIME,
           defaults.post_roll, flags));
+  g_object_class_install_property (gobject_class, PROP_MIN_MOTION_DURATION,
+      g_param_spec_uint64 ("min-motion-duration", "Minimum motion duration",
+          "Motion that lasts less than this (ns) is taken for static (a "
+          "bird flying through, a flash); longer motion counts from its "
+          "first frame. 0: every motion frame counts", 0, MAX_HOLD_TIME,
+          defaults.min_motion, flags));
   g_object_class_install_property (gobject_class, PROP_TIMESTAMPS,
       g_param_spec_enum ("timestamps", "Timestamps",
           "retime: one continuous output timeline, as long as what was kept; "

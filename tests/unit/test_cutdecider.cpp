@@ -202,3 +202,91 @@ TEST (CutDecider, BackwardsAndHoles)
   EXPECT_TRUE (decider.leaves_hole (start_of (2) + duration_of (2) / 2 + 1,
           duration_of (2)));
 }
+
+namespace {
+
+CutDecider
+decider_with_min_motion (Time min_static, Time pre_roll, Time post_roll,
+    Time min_motion)
+{
+  CutDecider decider;
+  CutSettings settings {min_static, pre_roll, post_roll};
+  settings.min_motion = min_motion;
+  decider.set_settings (settings);
+  return decider;
+}
+
+}  // namespace
+
+TEST (CutDecider, MotionShorterThanMinMotionIsStatic)
+{
+  /* min-motion 10 frames, no rolls: a 5-frame flutter is cut like the
+   * still frames around it, a 12-frame walk is kept whole. */
+  CutDecider decider = decider_with_min_motion (kSecond, 0, 0, k10Frames);
+  const std::string pattern = std::string (40, '.') + "MMMMM" +
+      std::string (40, '.') + std::string (12, 'M') + std::string (40, '.');
+  EXPECT_EQ (fates (decider, pattern), std::string (85, '-') +
+      std::string (12, 'k') + std::string (40, '-'));
+}
+
+TEST (CutDecider, CountingMotionKeepsItsFirstFramesAndPreRoll)
+{
+  /* Pre-roll 10 frames: the frames before the walk and its first ones,
+   * which waited for it to count, are kept. */
+  CutDecider decider = decider_with_min_motion (kSecond, k10Frames, 0,
+      k10Frames);
+  const std::string pattern = std::string (40, '.') + std::string (12, 'M') +
+      std::string (40, '.');
+  EXPECT_EQ (fates (decider, pattern), std::string (30, '-') +
+      std::string (22, 'k') + std::string (40, '-'));
+  EXPECT_EQ (decider.settings ().hold_time (), kSecond + k10Frames);
+}
+
+TEST (CutDecider, ShortMotionDoesNotBridgeStillSpans)
+{
+  /* Two walks 60 frames apart with a flutter between: with min-static 1 s
+   * (30 frames) the still span is long, flutter or not, so it is cut. */
+  CutDecider decider = decider_with_min_motion (kSecond, 0, 0, k10Frames);
+  const std::string pattern = std::string (12, 'M') + std::string (28, '.') +
+      "MMM" + std::string (29, '.') + std::string (12, 'M');
+  EXPECT_EQ (fates (decider, pattern), std::string (12, 'k') +
+      std::string (60, '-') + std::string (12, 'k'));
+  /* Without min-motion the flutter is motion, and both still spans are
+   * shorter than min-static: everything is kept. */
+  CutDecider plain = decider_with (kSecond, 0, 0);
+  EXPECT_EQ (fates (plain, pattern), std::string (84, 'k'));
+}
+
+TEST (CutDecider, FramesWaitNoLongerThanTheHoldTimeWithMinMotion)
+{
+  CutDecider decider = decider_with_min_motion (kSecond, k10Frames, 0,
+      kSecond);
+  const Time hold = decider.settings ().hold_time ();
+  EXPECT_EQ (hold, 2 * kSecond);
+  /* Still spans shorter than min-static, each followed by motion that
+   * takes min-motion to count: the frames before it wait for both. */
+  std::size_t most = 0;
+  for (int i = 0; i < 600; i++) {
+    decider.add_frame (start_of (i), duration_of (i), i % 60 >= 20);
+    most = std::max (most, decider.undecided ());
+  }
+  EXPECT_LE ((Time) most * kSecond / kFps, hold + kSecond / kFps);
+}
+
+TEST (MotionRun, CountsOnceLongEnough)
+{
+  MotionRun run;
+  run.set_min_motion (3 * kSecond / kFps);
+  using V = MotionRun::Verdict;
+  EXPECT_EQ (run.add (start_of (0), start_of (1), true), V::Pending);
+  EXPECT_EQ (run.run_start (), start_of (0));
+  EXPECT_EQ (run.add (start_of (1), start_of (2), true), V::Pending);
+  EXPECT_EQ (run.add (start_of (2), start_of (3), true), V::Motion);
+  EXPECT_EQ (run.add (start_of (3), start_of (4), true), V::Motion);
+  EXPECT_EQ (run.add (start_of (4), start_of (5), false), V::Static);
+  EXPECT_EQ (run.run_start (), kNoTime);
+  /* Untimed frames count at once, as the cut keeps them. */
+  EXPECT_EQ (run.add (kNoTime, kNoTime, true), V::Motion);
+  MotionRun plain;
+  EXPECT_EQ (plain.add (0, 1, true), V::Motion);
+}

@@ -18,9 +18,9 @@ constexpr std::uint64_t kFrame = kS / 10;
  * moves right by 10 px each frame. */
 EventGrouper
 grouped (const std::string &pattern, std::uint64_t min_static,
-    std::uint64_t origin = 0)
+    std::uint64_t origin = 0, std::uint64_t min_motion = 0)
 {
-  EventGrouper grouper (min_static);
+  EventGrouper grouper (min_static, min_motion);
   for (std::size_t i = 0; i < pattern.size (); i++) {
     const std::uint64_t start = origin + i * kFrame;
     grouper.add_frame (start, start + kFrame, origin, pattern[i] == 'M',
@@ -73,6 +73,38 @@ TEST (EventGrouper, EmptyBoxesDoNotWidenTheEvent)
   ASSERT_EQ (grouper.events ().size (), 1u);
   EXPECT_EQ (grouper.events ()[0].x0, 10);
   EXPECT_EQ (grouper.events ()[0].x1, 15);
+}
+
+TEST (EventGrouper, MotionShorterThanMinMotionIsNoEvent)
+{
+  /* 10 fps, min-motion 0.5 s: 3 frames of motion are none, 6 are one event
+   * from their first frame, with the peak and box of all six. */
+  const std::vector<Event> events = grouped (".....MMM....." "MMMMMM....",
+      kS / 2, 0, kS / 2).events ();
+  ASSERT_EQ (events.size (), 1u);
+  EXPECT_DOUBLE_EQ (events[0].start, 1.3);
+  EXPECT_DOUBLE_EQ (events[0].end, 1.9);
+  EXPECT_DOUBLE_EQ (events[0].peak, 0.01 * 18);
+  EXPECT_EQ (events[0].x0, 130);
+  EXPECT_EQ (events[0].x1, 180 + 20);
+  /* Short motion does not join two events either. */
+  EXPECT_EQ (grouped ("MMMMMM....M....MMMMMM", 6 * kS / 10, 0,
+          kS / 2).events ().size (), 2u);
+  EXPECT_EQ (grouped ("MMMMMM....M....MMMMMM", 6 * kS / 10).events ().size (),
+      1u);
+}
+
+TEST (EventGrouper, AFirstFrameWithoutBoxLeavesNoCorner)
+{
+  EventGrouper grouper (kS);
+  grouper.add_frame (0, kFrame, 0, true, 0.1, 0, 0, 0, 0);
+  grouper.add_frame (kFrame, 2 * kFrame, 0, true, 0.1, 50, 60, 10, 10);
+  ASSERT_EQ (grouper.events ().size (), 1u);
+  const Event &e = grouper.events ()[0];
+  EXPECT_EQ (e.x0, 50);
+  EXPECT_EQ (e.y0, 60);
+  EXPECT_EQ (e.x1, 60);
+  EXPECT_EQ (e.y1, 70);
 }
 
 TEST (KeptRanges, TidiedClippedAndMerged)

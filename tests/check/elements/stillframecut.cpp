@@ -187,6 +187,24 @@ GST_START_TEST (test_leading_and_trailing_static)
 
 GST_END_TEST;
 
+GST_START_TEST (test_motion_shorter_than_min_motion_is_static)
+{
+  for (const gchar * mode:{"original", "retime"}) {
+    /* 30 fps, min-motion 0.5 s (15 frames): a 10-frame flutter is cut, a
+     * 20-frame crossing is kept from its first frame, with 5 frames of
+     * pre-roll before it. */
+    GstHarness *h = setup_cut (mode, GST_SECOND, 166 * MS, 0);
+    g_object_set (h->element, "min-motion-duration", 500 * MS, NULL);
+    push_pattern (h, pattern ({{'.', 40}, {'M', 10}, {'.', 40}, {'M', 20},
+                {'.', 40}}));
+    gst_harness_push_event (h, gst_event_new_eos ());
+    assert_frames (h, range (85, 110));
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_buffers_without_meta_are_kept)
 {
   GstHarness *h = setup_cut ("original", 500 * MS, 0, 0);
@@ -356,6 +374,14 @@ GST_START_TEST (test_latency)
   /* No message when the hold time does not change. */
   g_object_set (h->element, "post-roll", GST_SECOND, NULL);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY) == NULL);
+
+  /* Motion that must last to count is waited for as well. */
+  g_object_set (h->element, "min-motion-duration", GST_SECOND, NULL);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_LATENCY);
+  fail_unless (msg != NULL, "no latency message after a change");
+  gst_message_unref (msg);
+  fail_unless_equals_clocktime (gst_harness_query_latency (h),
+      40 * MS + 6 * GST_SECOND);
   detach_bus (h, bus);
   gst_harness_teardown (h);
 }
@@ -928,6 +954,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_span_of_exactly_min_static_is_dropped);
   tcase_add_test (tc, test_long_static_span_keeps_pre_and_post_roll);
   tcase_add_test (tc, test_leading_and_trailing_static);
+  tcase_add_test (tc, test_motion_shorter_than_min_motion_is_static);
   tcase_add_test (tc, test_buffers_without_meta_are_kept);
   tcase_add_test (tc, test_retime_is_continuous);
   tcase_add_test (tc, test_original_sends_gaps);

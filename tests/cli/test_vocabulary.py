@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The options users bring from DVR-Scan and auto-editor: --min-event,
+--start/--end, and times in every form, on generated clips."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cliutil import (STILLFRAME, Clips, CliTestCase, load_json, probe,  # noqa: E402
+                     run)
+
+FPS = 25
+
+
+def flutter_clip():
+    """A 0.24 s flutter at 3 s, a 2 s crossing at 8 s, a 1 s one at 15 s."""
+    return Clips.get("flutter.mp4", "--width", "320", "--height", "240",
+                     "--fps", str(FPS), "--duration", "20", "--noise", "2",
+                     "--sync-marks", "--motion", "3-3.24,8-10,15-16")
+
+
+class MinEventTest(CliTestCase):
+
+    def scan(self, *options):
+        report = self.out("r.json")
+        r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", report,
+                "--force", *options)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return load_json(report)
+
+    def spans(self, rep):
+        return [(round(e["start"], 2), round(e["end"], 2))
+                for e in rep["events"]]
+
+    def test_shorter_motion_is_no_event_and_not_kept(self):
+        plain = self.scan()
+        self.assertEqual(self.spans(plain), [(3.0, 3.24), (8.0, 10.0),
+                                             (15.0, 16.0)])
+        rep = self.scan("--min-event", "500ms")
+        self.assertEqual(self.spans(rep), [(8.0, 10.0), (15.0, 16.0)])
+        self.assertEqual(rep["settings"], {"min-motion-duration": "500000000"})
+        # The flutter's second goes; the others keep their rolls.
+        self.assertEqual([[round(a, 2), round(b, 2)] for a, b in rep["kept"]],
+                         [[7.0, 11.0], [14.0, 17.0]])
+        self.assertEqual(self.spans(self.scan("--min-event", "1.5s")),
+                         [(8.0, 10.0)])
+
+    def test_trim_keeps_what_scan_reports(self):
+        out, report = self.out("o.mp4"), self.out("t.json")
+        r = run(STILLFRAME, "trim", flutter_clip(), "-o", out, "-q",
+                "--report", report, "--min-event", "0:00.5")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        self.assertEqual(len(rep["events"]), 2)
+        self.assertEqual(probe(out)["frames"], 7 * FPS)
+        self.assertEqual(rep["frames_out"], 7 * FPS)
+
+    def test_bad_values(self):
+        self.check(["scan", flutter_clip(), "--min-event", "soon"], 1,
+                   "--min-event: 'soon' is not a time")
+        self.check(["scan", flutter_clip(), "--min-event", "2h"], 1,
+                   "--min-event: 2h is out of range (0 to 3600 s)")
+
+
+if __name__ == "__main__":
+    try:
+        unittest.main()
+    finally:
+        Clips.remove()
