@@ -41,6 +41,8 @@ struct JobMessage {
                          * that stops the pipeline */
     VideoLinked,        /* the video stream is decoded into the cut */
     Rotation,           /* value: --copy's input rotation, clockwise */
+    RangeReady,         /* --start/--end: the first frame was seen (its
+                         * time is the progress's origin): seek now */
   };
   Kind kind = Kind::Note;
   std::string text;
@@ -128,6 +130,9 @@ struct Job {
   /* The pipeline's pad-added callbacks' (any streaming thread): the first
    * stream of each kind is the one used. */
   std::atomic<bool> video_claimed {false}, audio_claimed {false};
+  /* --start/--end: the decoded streams' probes drop everything until the
+   * seek to the range has flushed them (range.h). */
+  std::atomic<bool> range_requested {false};
   /* The input has an audio stream, used or not (timelines link it). */
   std::atomic<bool> has_audio_stream {false};
   /* The input read with its header patched (pipeline.cpp): the appsrc's

@@ -65,6 +65,8 @@ print_usage (FILE *to, const std::string &command)
       "inputs)\n"
       "  --scores FILE.csv        every frame's score, for tuning (a folder "
       "for several)\n"
+      "  --start TIME, --end TIME only this part of each input (1:30, "
+      "00:10:00)\n"
       "  --min-static SECONDS     shorter static spans are kept (3)\n"
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n"
@@ -500,6 +502,10 @@ parse_options (int argc, char **argv, Options &o)
         if (a == "--timeline" && !timeline_format (path))
           throw BadUsage ("--timeline " + path + ": unknown format (use "
               ".otio, .edl, .fcpxml or .xges)");
+      } else if (a == "--start" || a == "--end") {
+        once (a);
+        (a == "--start" ? o.range_start : o.range_end) = time_option (a,
+            need (), 0, 366 * 86400.0);
       } else if (a == "--quality") {
         trim_only ("scan writes no video");
         once (a);
@@ -548,6 +554,11 @@ parse_options (int argc, char **argv, Options &o)
     if (o.copy && (args.given ("--quality") || args.given ("--preset")))
       throw BadUsage ("--quality and --preset set the encoder, and --copy "
           "does not re-encode");
+    if (o.range_end >= 0 && o.range_end <= o.range_start)
+      throw BadUsage ("--end must come after --start");
+    if (o.has_range () && (o.copy || o.fast))
+      throw BadUsage ("--start and --end cannot be combined with --copy or "
+          "--fast yet");
     if (o.report == "-" && o.csv == "-")
       throw BadUsage ("--report and --csv cannot both go to standard output");
     if (o.output == "-")

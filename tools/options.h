@@ -33,6 +33,10 @@ struct Options : ElementOptions {
   std::string scores, html;
   /* The run's kept spans for an editor, its format by extension. */
   std::string timeline;
+  /* Only this part of each input, in seconds from its first frame; a
+   * negative end: to its end. */
+  double range_start = 0, range_end = -1;
+  bool has_range () const { return range_start > 0 || range_end >= 0; }
   bool force = false, quiet = false, split = false, copy = false;
   /* Decode only the GOPs that may hold motion (scan, trim --copy). */
   bool fast = false;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -406,6 +407,60 @@ make_mux_queue ()
 }
 
 
+/* --start/--end: one decoded stream's probe, on its streaming thread. It
+ * drops everything until the seek to the range has flushed the stream: the
+ * video's first frame gives the input's own start (the report's time 0),
+ * and the main thread seeks from there (on RangeReady). */
+struct RangeProbe {
+  Job *job;
+  bool video;
+  bool flushed = false;
+  GstSegment segment;
+};
+
+GstPadProbeReturn
+drop_until_in_range (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  RangeProbe *p = (RangeProbe *) data;
+  Job *job = p->job;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & (GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
+          | GST_PAD_PROBE_TYPE_EVENT_FLUSH)) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
+      gst_event_copy_segment (event, &p->segment);
+    else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+        && job->range_requested)
+      p->flushed = true;
+    return GST_PAD_PROBE_OK;
+  }
+  if (p->flushed)
+    return GST_PAD_PROBE_REMOVE;        /* in the range: the probe goes */
+  if (p->video && GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER
+      && !job->range_requested) {
+    const GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+    const GstClockTime first = gst_segment_to_stream_time (&p->segment,
+        GST_FORMAT_TIME, pts);
+    if (GST_CLOCK_TIME_IS_VALID (first)) {
+      g_mutex_lock (&job->lock);
+      job->analysis.progress.origin_stream = first;
+      g_mutex_unlock (&job->lock);
+      job->range_requested = true;
+      JobMessage::post (job->pipeline, JobMessage::Kind::RangeReady);
+    }
+  }
+  return GST_PAD_PROBE_DROP;
+}
+
+void
+drop_until_in_range (Job *job, GstPad *pad, bool video)
+{
+  RangeProbe *probe = new RangeProbe {job, video, false, {}};
+  gst_segment_init (&probe->segment, GST_FORMAT_TIME);
+  gst_pad_add_probe (pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM
+          | GST_PAD_PROBE_TYPE_EVENT_FLUSH), drop_until_in_range, probe,
+      [] (gpointer p) { delete (RangeProbe *) p; });
+}
+
 void
 link_audio (Job *job, GstPad *pad)
 {
@@ -459,6 +514,8 @@ link_audio (Job *job, GstPad *pad)
           out_queue})
     gst_element_sync_state_with_parent (e);
   GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  if (job->options->has_range ())
+    drop_until_in_range (job, queue_sink, false);
   gst_pad_link (pad, queue_sink);
   gst_object_unref (queue_sink);
 }
@@ -761,6 +818,11 @@ build_pipeline (Job *job)
   GstElement *queue = make ("queue", "input-video-queue");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
+  if (o.has_range ()) {
+    GstPad *decoded = gst_element_get_static_pad (queue, "sink");
+    drop_until_in_range (job, decoded, true);
+    gst_object_unref (decoded);
+  }
   GstElement *convert = make ("videoconvert", "input-video-convert");
   mark_reads_input (queue);
   mark_reads_input (convert);
@@ -870,6 +932,37 @@ build_pipeline (Job *job)
   if (!gst_element_link_pads (out_queue, "src", job->mux, "video_%u"))
     throw std::runtime_error ("the muxer takes no H.264 video");
   link_or_throw (job->mux, sink);
+}
+
+std::string
+seek_to_range (Job *job)
+{
+  const Options &o = *job->options;
+  const GstClockTime origin = job->progress_now ().origin_stream;
+  const GstClockTime start = origin + (GstClockTime) std::llround
+      (o.range_start * GST_SECOND);
+  gint64 duration = -1;
+  if (gst_element_query_duration (job->pipeline, GST_FORMAT_TIME, &duration)
+      && duration > 0 && start >= origin + (GstClockTime) duration)
+    return "--start " + clock_string (o.range_start) + " is past the "
+        "input's end (" + clock_string (to_seconds ((GstClockTime) duration))
+        + ")";
+  const bool bounded = o.range_end >= 0;
+  GstEvent *seek = gst_event_new_seek (1.0, GST_FORMAT_TIME, (GstSeekFlags)
+      (GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE), GST_SEEK_TYPE_SET, start,
+      bounded ? GST_SEEK_TYPE_SET : GST_SEEK_TYPE_NONE, bounded ? origin +
+      (GstClockTime) std::llround (o.range_end * GST_SECOND) :
+      GST_CLOCK_TIME_NONE);
+  /* Upstream from the analysis, to the demuxer: the sinks behind the
+   * muxer would not pass it on. */
+  GstElement *queue = gst_bin_get_by_name (GST_BIN (job->pipeline),
+      "input-video-queue");
+  GstPad *sink = gst_element_get_static_pad (queue, "sink");
+  const gboolean done = gst_pad_push_event (sink, seek);
+  gst_object_unref (sink);
+  gst_object_unref (queue);
+  return done ? "" : "cannot seek in this input, which --start and --end "
+      "need";
 }
 
 bool

@@ -10,11 +10,16 @@
 
 #include <gst/gst.h>
 
+#include <string>
 
 namespace stillframe::cli {
 
 /* Builds the job's pipeline (not started); throws std::runtime_error. */
 void build_pipeline (Job *job);
+
+/* --start/--end, on JobMessage::RangeReady (main thread): seeks the input
+ * to the range; returns an error message, or "". */
+std::string seek_to_range (Job *job);
 
 /* Whether `element` reads or converts the input, before the cut (marked as
  * such when it was built): its errors mean damaged input (odd-sized PCM,

@@ -249,6 +249,12 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   if (inputs.empty ())
     return status == EXIT_DONE ? EXIT_BAD_INPUT : status;
   for (const Input &input : inputs)
+    if (o.has_range () && input.kind != Input::Kind::File) {
+      std::fprintf (stderr, "stillframe: --start and --end: %s is not a "
+          "file, so it cannot be sought in\n", input.name.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  for (const Input &input : inputs)
     if (!o.timeline.empty () && input.kind != Input::Kind::File) {
       std::fprintf (stderr, "stillframe: --timeline: %s is not a file, so an "
           "editor cannot open it\n", input.name.c_str ());

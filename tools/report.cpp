@@ -104,10 +104,11 @@ tidy_ranges (std::vector<Range> ranges, double limit)
 }
 
 std::vector<Range>
-kept_between (const std::vector<Range> &dropped, double origin, double limit)
+kept_between (const std::vector<Range> &dropped, double origin, double limit,
+    double from)
 {
   std::vector<Range> kept;
-  double cursor = 0;
+  double cursor = from;
   for (const Range &d : dropped) {
     if (d.start - origin > cursor)
       kept.push_back ({cursor, d.start - origin});
@@ -162,6 +163,10 @@ report_json (const ReportData &r)
   }
   j << "  \"duration_in\": " << fixed_seconds (r.duration_in) << ",\n";
   j << "  \"duration_out\": " << fixed_seconds (r.duration_out) << ",\n";
+  if (r.range_start >= 0)
+    j << "  \"range\": {\"start\": " << fixed_seconds (r.range_start) <<
+        ", \"end\": " << (r.range_end >= 0 ? fixed_seconds (r.range_end) :
+            "null") << "},\n";
   j << "  \"frames_in\": " << r.frames_in << ",\n";
   j << "  \"frames_out\": " << r.frames_out << ",\n";
   j << "  \"kept\": [";

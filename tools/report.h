@@ -72,9 +72,9 @@ private:
 std::vector<Range> tidy_ranges (std::vector<Range> ranges, double limit);
 
 /* What was kept, from the dropped spans (stream seconds) of an input that
- * starts at `origin` and lasts `limit` seconds. */
+ * starts at `origin`, read from `from` to `limit` seconds after it. */
 std::vector<Range> kept_between (const std::vector<Range> &dropped,
-    double origin, double limit);
+    double origin, double limit, double from = 0);
 /* What was kept, from --copy's kept GOPs (running seconds). */
 std::vector<Range> kept_gops (const std::vector<Range> &gops, double origin,
     double limit);
@@ -98,6 +98,9 @@ struct ReportData {
   std::uint64_t frames_in = 0, frames_out = 0;
   std::vector<Range> kept;
   std::vector<Event> events;
+  /* --start/--end, seconds; a negative start: no range given, a negative
+   * end: to the end. */
+  double range_start = -1, range_end = -1;
   /* Element properties given on the command line, in order. */
   std::vector<std::pair<std::string, std::string>> settings;
   bool interrupted = false, damaged_input = false, nothing_kept = false;

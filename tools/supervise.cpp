@@ -39,7 +39,9 @@ kept_ranges (Job *job, const Progress &progress)
 {
   if (!GST_CLOCK_TIME_IS_VALID (progress.origin_stream))
     return {};
-  const double limit = to_seconds (job->duration_in);
+  /* With --start, what was read begins there. */
+  const double limit = job->options->range_start + to_seconds
+      (job->duration_in);
   if (job->gate) {
     /* --copy keeps whole GOPs. */
     g_mutex_lock (&job->gate->lock);
@@ -48,7 +50,7 @@ kept_ranges (Job *job, const Progress &progress)
     return kept_gops (gops, to_seconds (progress.origin_running), limit);
   }
   return kept_between (job->dropped, to_seconds (progress.origin_stream),
-      limit);
+      limit, job->options->range_start);
 }
 
 ReportData
@@ -68,6 +70,10 @@ report_of (Job *job, const std::vector<Range> &kept,
   r.frames_out = job->frames_out;
   r.kept = kept;
   r.events = events;
+  if (o.has_range ()) {
+    r.range_start = o.range_start;
+    r.range_end = o.range_end;
+  }
   r.settings = o.detect_props;
   r.settings.insert (r.settings.end (), o.cut_props.begin (),
       o.cut_props.end ());
@@ -85,8 +91,9 @@ report_of (Job *job, const std::vector<Range> &kept,
   return r;
 }
 
-/* A fact from a streaming thread, in its place among the bus messages. */
-void
+/* A fact from a streaming thread, in its place among the bus messages;
+ * true when the job must end now. */
+bool
 take_fact (Job *job, const JobMessage &fact)
 {
   switch (fact.kind) {
@@ -102,7 +109,16 @@ take_fact (Job *job, const JobMessage &fact)
     case JobMessage::Kind::Rotation:
       job->copied_rotation = fact.value;
       break;
+    case JobMessage::Kind::RangeReady: {
+      const std::string error = seek_to_range (job);
+      if (error.empty ())
+        break;
+      job->fail (error);
+      job->status = EXIT_BAD_INPUT;
+      return true;      /* the streams wait for the seek: nothing comes */
+    }
   }
+  return false;
 }
 
 /* What a finished job leaves for the end of the run, in input order. */
@@ -134,7 +150,10 @@ timeline_source_of (Job *job, const std::vector<Range> &kept,
   s.rate_num = a.rate_num;
   s.rate_den = a.rate_den;
   g_mutex_unlock (&job->lock);
-  s.duration = to_seconds (job->duration_in);
+  /* The whole file, not only what --start and --end read of it. */
+  s.duration = std::max (to_seconds (job->declared_duration),
+      std::max (0.0, job->options->range_start) + to_seconds
+      (job->duration_in));
   if (s.rate_num <= 0) {
     /* A variable rate: its mean, to the millisecond. */
     s.rate_den = 1000;
@@ -252,8 +271,13 @@ check_input_complete (Job *job)
   const Progress now = job->progress_now ();
   const GstClockTime read = GST_CLOCK_TIME_IS_VALID (now.origin_stream) ?
       now.last_end - now.origin_stream : 0;
+  /* --end reads up to there. */
+  const double end = job->options->range_end;
+  const GstClockTime expected = end >= 0 ? std::min<GstClockTime>
+      (job->declared_duration, (GstClockTime) std::llround (end * GST_SECOND))
+      : job->declared_duration;
   if (GST_CLOCK_TIME_IS_VALID (job->declared_duration)
-      && read + GST_SECOND < job->declared_duration) {
+      && read + GST_SECOND < expected) {
     job->damaged = true;
     job->note ("the input ends at " + clock_string (to_seconds (read)) +
         " of the " + clock_string (to_seconds (job->declared_duration)) +
@@ -547,8 +571,8 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       break;
     case GST_MESSAGE_APPLICATION:{
       JobMessage fact;
-      if (fact.parse (msg))
-        take_fact (job, fact);
+      if (fact.parse (msg) && take_fact (job, fact))
+        break;
       return TRUE;
     }
     case GST_MESSAGE_WARNING:{

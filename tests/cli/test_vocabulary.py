@@ -62,6 +62,65 @@ class MinEventTest(CliTestCase):
                    "--min-event: 2h is out of range (0 to 3600 s)")
 
 
+class RangeTest(CliTestCase):
+    """--start and --end: only that part is read, in the input's own time."""
+
+    def test_scan_and_trim_read_only_the_range(self):
+        report = self.out("r.json")
+        r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", report,
+                "--start", "6", "--end", "0:12.5")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        self.assertEqual(rep["range"], {"start": 6.0, "end": 12.5})
+        # The frames that start in [6, 12.5): 150 to 312.
+        self.assertEqual(rep["frames_in"], 163)
+        self.assertEqual([(e["start"], e["end"]) for e in rep["events"]],
+                         [(8.0, 10.0)])
+        self.assertEqual(rep["kept"], [[7.0, 11.0]])
+        self.assertFalse(rep["damaged_input"])
+
+        out = self.out("o.mp4")
+        r = run(STILLFRAME, "trim", flutter_clip(), "-o", out, "-q",
+                "--start", "2500ms", "--end", "9s", "--report", report,
+                "--force")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        # The flutter and the crossing's start: kept 2.5-4.24 and 7-9.
+        self.assertEqual(rep["events"][0]["start"], 3.0)
+        self.assertEqual([[round(a, 2), round(b, 2)] for a, b in rep["kept"]],
+                         [[2.5, 4.24], [7.0, 9.0]])
+        got = probe(out)
+        self.assertEqual(got["frames"], rep["frames_out"])
+        self.assertEqual(got["frames"], round(3.74 * FPS))
+        self.assertAlmostEqual(got["audio_end"], got["video_end"], delta=0.05)
+
+    def test_only_an_end(self):
+        report = self.out("r.json")
+        r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", report,
+                "--end", "9")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        self.assertEqual(rep["range"], {"start": 0.0, "end": 9.0})
+        self.assertEqual(rep["frames_in"], 9 * FPS)
+        self.assertEqual(rep["events"][-1]["end"], 9.0)
+
+    def test_refusals(self):
+        clip = flutter_clip()
+        self.check(["scan", clip, "--start", "5", "--end", "4"], 1,
+                   "--end must come after --start")
+        self.check(["scan", clip, "--start", "25"], 1,
+                   "--start 0:00:25.000 is past the input's end")
+        self.check(["trim", clip, "-o", self.out("o.mp4"), "--copy",
+                    "--start", "5"], 1,
+                   "--start and --end cannot be combined with --copy")
+        self.check(["scan", clip, "--start", "soon"], 1,
+                   "--start: 'soon' is not a time")
+        with open(clip, "rb") as f:
+            r = run(STILLFRAME, "scan", "-", "--start", "5", stdin=f)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("- is not a file, so it cannot be sought in", r.stderr)
+
+
 if __name__ == "__main__":
     try:
         unittest.main()

@@ -131,6 +131,13 @@ TEST (KeptRanges, BetweenDroppedSpans)
   EXPECT_DOUBLE_EQ (kept[1].end, 20);
   /* Nothing dropped: all of it. */
   EXPECT_EQ (kept_between ({}, 100, 20).size (), 1u);
+  /* Read from 5 s (--start): nothing before is kept. */
+  const std::vector<Range> from = kept_between ({{106, 108}}, 100, 12, 5);
+  ASSERT_EQ (from.size (), 2u);
+  EXPECT_DOUBLE_EQ (from[0].start, 5);
+  EXPECT_DOUBLE_EQ (from[0].end, 6);
+  EXPECT_DOUBLE_EQ (from[1].start, 8);
+  EXPECT_DOUBLE_EQ (from[1].end, 12);
 }
 
 TEST (KeptRanges, CopiedGops)
