@@ -118,6 +118,8 @@ struct Job {
   guint warnings = 0;
   /* Dropped spans from the cut's messages, in stream time. */
   std::vector<Range> dropped;
+  /* Of those, the ones --speed-static skimmed instead. */
+  std::vector<Range> sped;
   guint64 frames_in = 0, frames_out = 0;
   GstClockTime duration_in = 0, duration_out = 0;
   std::vector<std::string> files;       /* written, in order */

@@ -71,7 +71,10 @@ print_usage (FILE *to, const std::string &command)
       "  --pre-roll SECONDS       kept before motion (1)\n"
       "  --post-roll SECONDS      kept after motion (1)\n"
       "  --min-event SECONDS      shorter motion is no event, and not kept "
-      "(0)\n",
+      "(0)\n"
+      "  --speed-static X         keep static spans X times faster (one "
+      "frame in X)\n"
+      "                           instead of cutting them out\n",
       scan ? "  --fast                   decode only the GOPs that may hold "
       "motion\n" : "");
   print_element_options (to);
@@ -438,10 +441,12 @@ check_element_options (ElementOptions &o)
   static const std::map<std::string, std::string> cut_options = {
     {"min-static-duration", "--min-static"}, {"pre-roll", "--pre-roll"},
     {"post-roll", "--post-roll"}, {"min-motion-duration", "--min-event"},
+    {"static-speed", "--speed-static"},
   };
   for (auto &[name, value] : o.cut_props)
-    value = checked_time (cut_options.at (name), value,
-        property_of ("stillframecut", name));
+    if (name != "static-speed")         /* a speed, checked when parsed */
+      value = checked_time (cut_options.at (name), value,
+          property_of ("stillframecut", name));
 }
 
 int
@@ -502,6 +507,17 @@ parse_options (int argc, char **argv, Options &o)
         if (a == "--timeline" && !timeline_format (path))
           throw BadUsage ("--timeline " + path + ": unknown format (use "
               ".otio, .edl, .fcpxml or .xges)");
+      } else if (a == "--speed-static") {
+        once (a);
+        const std::string text = need ();
+        char *end = nullptr;
+        const double x = std::strtod (text.c_str (), &end);
+        if (text.empty () || *end || !std::isfinite (x) || x < 0 || x > 1000
+            || (x > 0 && x < 1))
+          throw BadUsage ("--speed-static: '" + text + "' must be 0 (cut "
+              "static spans out) or a speed from 1 to 1000");
+        o.speed_static = x;
+        o.cut_props.push_back ({"static-speed", text});
       } else if (a == "--start" || a == "--end") {
         once (a);
         (a == "--start" ? o.range_start : o.range_end) = time_option (a,
@@ -554,6 +570,9 @@ parse_options (int argc, char **argv, Options &o)
     if (o.copy && (args.given ("--quality") || args.given ("--preset")))
       throw BadUsage ("--quality and --preset set the encoder, and --copy "
           "does not re-encode");
+    if (o.speed_static > 0 && (o.copy || o.split || !o.timeline.empty ()))
+      throw BadUsage ("--speed-static cannot be combined with --copy, "
+          "--split or --timeline yet");
     if (o.range_end >= 0 && o.range_end <= o.range_start)
       throw BadUsage ("--end must come after --start");
     if (o.has_range () && (o.copy || o.fast))

@@ -37,6 +37,8 @@ struct Options : ElementOptions {
    * negative end: to its end. */
   double range_start = 0, range_end = -1;
   bool has_range () const { return range_start > 0 || range_end >= 0; }
+  /* Static spans kept this many times faster instead of dropped; 0: cut. */
+  double speed_static = 0;
   bool force = false, quiet = false, split = false, copy = false;
   /* Decode only the GOPs that may hold motion (scan, trim --copy). */
   bool fast = false;

@@ -173,7 +173,16 @@ report_json (const ReportData &r)
   for (std::size_t i = 0; i < r.kept.size (); i++)
     j << (i ? ", " : "") << "[" << fixed_seconds (r.kept[i].start) << ", " <<
         fixed_seconds (r.kept[i].end) << "]";
-  j << "],\n  \"events\": [";
+  j << "],\n";
+  if (r.speed_static > 0) {
+    j << "  \"speed_static\": " << fixed_seconds (r.speed_static) <<
+        ",\n  \"sped\": [";
+    for (std::size_t i = 0; i < r.sped.size (); i++)
+      j << (i ? ", " : "") << "[" << fixed_seconds (r.sped[i].start) << ", "
+          << fixed_seconds (r.sped[i].end) << "]";
+    j << "],\n";
+  }
+  j << "  \"events\": [";
   for (std::size_t i = 0; i < r.events.size (); i++) {
     const Event &e = r.events[i];
     j << (i ? "," : "") << "\n    {\"start\": " << fixed_seconds (e.start) <<

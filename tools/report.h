@@ -98,6 +98,9 @@ struct ReportData {
   std::uint64_t frames_in = 0, frames_out = 0;
   std::vector<Range> kept;
   std::vector<Event> events;
+  /* --speed-static: the speed, and the static spans kept at it. */
+  double speed_static = 0;
+  std::vector<Range> sped;
   /* --start/--end, seconds; a negative start: no range given, a negative
    * end: to the end. */
   double range_start = -1, range_end = -1;

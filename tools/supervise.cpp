@@ -70,6 +70,12 @@ report_of (Job *job, const std::vector<Range> &kept,
   r.frames_out = job->frames_out;
   r.kept = kept;
   r.events = events;
+  if (o.speed_static > 0) {
+    r.speed_static = o.speed_static;
+    const double origin = to_seconds (job->progress_now ().origin_stream);
+    for (const Range &d : job->sped)
+      r.sped.push_back ({d.start - origin, d.end - origin});
+  }
   if (o.has_range ()) {
     r.range_start = o.range_start;
     r.range_end = o.range_end;
@@ -623,6 +629,8 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
       if (stillframe::parse_element_message (msg, &span)) {
         job->dropped.push_back ({to_seconds (span.start),
               to_seconds (span.stop)});
+        if (span.skimmed > 0)
+          job->sped.push_back (job->dropped.back ());
       } else if (stillframe::parse_element_message (msg, &summary)) {
         job->frames_in = summary.frames_in;
         job->frames_out = summary.frames_out;

@@ -28,6 +28,9 @@ struct CutSettings {
   Time post_roll = 1 * kSecond;
   /* Motion that lasts less is taken for static (MotionRun). */
   Time min_motion = 0;
+  /* What the frames it drops become: 0, dropped; X >= 1, one in X kept,
+   * so that a static span goes by X times faster (StaticSkim). */
+  double static_speed = 0;
 
   /* The longest a frame can wait for its fate: a leading static span is
    * judged only once it reaches min_static, and a dropped span's last
@@ -82,6 +85,35 @@ struct CutRelease {
   std::size_t dropped = 0, kept = 0;
 
   std::size_t decided () const { return dropped + kept; }
+};
+
+/* --speed-static: of the frames a static span drops, one in `speed` is
+ * kept (by time, so a variable rate is sped up evenly): the span goes by
+ * `speed` times faster instead of being cut. The run starts afresh after
+ * each frame kept for motion. */
+class StaticSkim {
+public:
+  void set_speed (double speed) { speed_ = speed; }
+  bool active () const { return speed_ >= 1; }
+  /* Whether this frame, which the cut drops, is kept to skim the span. */
+  bool keep (Time start, Time duration)
+  {
+    if (!active () || !is_time (start))
+      return false;
+    const Time half = is_time (duration) ? duration / 2 : 0;
+    if (is_time (next_) && start + half < next_)
+      return false;
+    const Time step = is_time (duration) && duration > 0 ? duration : 1;
+    next_ = (is_time (next_) && next_ > start ? next_ : start) +
+        (Time) (speed_ * (double) step + 0.5);
+    return true;
+  }
+  /* A frame kept for motion, or the end of a stretch. */
+  void restart () { next_ = kNoTime; }
+
+private:
+  double speed_ = 0;
+  Time next_ = kNoTime;
 };
 
 class CutDecider {

@@ -11,7 +11,9 @@
  * rest is dropped. Static video before the first motion and after the last
  * is dropped but for the pre- and post-roll. Motion that lasts less than
  * #GstStillframeCut:min-motion-duration (a bird, a flash) is taken for
- * static. A buffer without the motion meta is kept, as if it moved.
+ * static. With #GstStillframeCut:static-speed set, static spans are kept
+ * that many times faster (one frame in X, and the audio with it) instead of
+ * dropped. A buffer without the motion meta is kept, as if it moved.
  *
  * With timestamps=retime (the default) the kept frames are re-timestamped
  * into one continuous segment, so an encoder and muxer downstream write a
@@ -87,6 +89,7 @@ enum
   PROP_PRE_ROLL,
   PROP_POST_ROLL,
   PROP_MIN_MOTION_DURATION,
+  PROP_STATIC_SPEED,
   PROP_TIMESTAMPS,
 };
 
@@ -265,6 +268,7 @@ close_dropped_span (GstStillframeCut * self)
   span.start = state.drop_start;
   span.stop = state.drop_stop;
   span.frames = state.drop_frames;
+  span.skimmed = state.drop_skimmed;
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), span.build ()));
 }
@@ -304,23 +308,16 @@ gst_stillframe_cut_push_preroll_gap (GstPad * srcpad, gboolean * output_started,
   gst_pad_push_event (srcpad, gst_event_new_gap (timestamp, 0));
 }
 
+/* Puts a frame out: its time leaves the timeline's dropped range, and it
+ * is re-timestamped over what was dropped before it (retime). */
 static GstFlowReturn
-push_kept (GstStillframeCut * self, const Settings & settings,
+push_out (GstStillframeCut * self, const Settings & settings,
     GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
 {
   StreamState & state = self->state;
   const gboolean retime = settings.retime ();
-
-  /* A span's message closes with it; the timeline's range stays open after
-   * a drain, so that a new segment continues the timeline, until this
-   * frame ends it. */
-  const gboolean after_span = state.dropping;
-  if (after_span)
-    close_dropped_span (self);
   g_mutex_lock (&self->timeline_lock);
   stillframe::CutTimeline & cut = self->timeline.cut;
-  if (after_span)
-    cut.mark_splice ();
   if (GST_CLOCK_TIME_IS_VALID (running_time) && cut.close_drop (running_time))
     gst_stillframe_cut_prune_locked (self);
   g_mutex_unlock (&self->timeline_lock);
@@ -370,6 +367,47 @@ push_kept (GstStillframeCut * self, const Settings & settings,
   return gst_pad_push (self->srcpad, buffer);
 }
 
+
+/* A frame kept for motion (or its rolls): it ends the dropped span before
+ * it, which makes it a splice. */
+static GstFlowReturn
+push_kept (GstStillframeCut * self, const Settings & settings,
+    GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
+{
+  StreamState & state = self->state;
+  state.skim.restart ();
+  /* A span's message closes with it; the timeline's range stays open after
+   * a drain, so that a new segment continues the timeline, until this
+   * frame ends it. */
+  if (state.dropping) {
+    close_dropped_span (self);
+    g_mutex_lock (&self->timeline_lock);
+    self->timeline.cut.mark_splice ();
+    g_mutex_unlock (&self->timeline_lock);
+  }
+  return push_out (self, settings, buffer, running_time, duration);
+}
+
+/* A frame of a static span kept to skim it (static-speed): the span and
+ * its message go on around it. */
+static GstFlowReturn
+push_skimmed (GstStillframeCut * self, const Settings & settings,
+    GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
+{
+  StreamState & state = self->state;
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  if (!state.dropping) {
+    state.dropping = TRUE;
+    state.drop_start = stream_time_of (state, pts);
+    state.drop_frames = 0;
+    state.drop_skimmed = 0;
+  }
+  state.drop_stop = stream_time_of (state, GST_CLOCK_TIME_IS_VALID (duration)
+      ? pts + duration : pts);
+  state.drop_skimmed++;
+  return push_out (self, settings, buffer, running_time, duration);
+}
+
 static GstFlowReturn
 drop_frame (GstStillframeCut * self, const Settings & settings,
     GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
@@ -383,6 +421,7 @@ drop_frame (GstStillframeCut * self, const Settings & settings,
     state.dropping = TRUE;
     state.drop_start = stream_time_of (state, pts);
     state.drop_frames = 0;
+    state.drop_skimmed = 0;
   }
   g_mutex_lock (&self->timeline_lock);
   self->timeline.cut.open_drop (running_time);
@@ -444,8 +483,10 @@ release_held (GstStillframeCut * self, const Settings & settings,
     } else if (release.dropped > 0) {
       release.dropped--;
       state.held.pop_front ();
-      item_ret = drop_frame (self, settings, item.buffer, item.running_time,
-          item.duration);
+      item_ret = state.skim.keep (item.running_time, item.duration) ?
+          push_skimmed (self, settings, item.buffer, item.running_time,
+          item.duration) : drop_frame (self, settings, item.buffer,
+          item.running_time, item.duration);
     } else if (release.kept > 0) {
       release.kept--;
       state.held.pop_front ();
@@ -467,6 +508,7 @@ drain (GstStillframeCut * self, const Settings & settings)
 {
   GstFlowReturn ret = release_held (self, settings,
       self->state.decider.drain ());
+  self->state.skim.restart ();
   close_dropped_span (self);
   publish_decisions (self, FALSE);
   return ret;
@@ -568,6 +610,7 @@ gst_stillframe_cut_chain (GstPad * /*pad */ , GstObject * parent,
   StreamState & state = self->state;
   const Settings settings = gst_stillframe_cut_get_settings (self);
   state.decider.set_settings (settings.cut);
+  state.skim.set_speed (settings.cut.static_speed);
 
   GstClockTime duration = GST_BUFFER_DURATION (buffer);
   if (!GST_CLOCK_TIME_IS_VALID (duration))
@@ -855,6 +898,12 @@ gst_stillframe_cut_set_property (GObject * object, guint prop_id,
     case PROP_MIN_MOTION_DURATION:
       self->settings.cut.min_motion = g_value_get_uint64 (value);
       break;
+    case PROP_STATIC_SPEED:{
+      /* Between 0 and 1 would be slow motion, which needs frames made. */
+      const gdouble speed = g_value_get_double (value);
+      self->settings.cut.static_speed = speed > 0 && speed < 1 ? 1 : speed;
+      break;
+    }
     case PROP_TIMESTAMPS:
       self->settings.timestamps =
           (GstStillframeCutTimestamps) g_value_get_enum (value);
@@ -890,6 +939,9 @@ gst_stillframe_cut_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MIN_MOTION_DURATION:
       g_value_set_uint64 (value, self->settings.cut.min_motion);
+      break;
+    case PROP_STATIC_SPEED:
+      g_value_set_double (value, self->settings.cut.static_speed);
       break;
     case PROP_TIMESTAMPS:
       g_value_set_enum (value, self->settings.timestamps);
@@ -948,6 +1000,13 @@ gst_stillframe_cut_class_init (GstStillframeCutClass * klass)
           "bird flying through, a flash); longer motion counts from its "
           "first frame. 0: every motion frame counts", 0, MAX_HOLD_TIME,
           defaults.min_motion, flags));
+  g_object_class_install_property (gobject_class, PROP_STATIC_SPEED,
+      g_param_spec_double ("static-speed", "Static speed",
+          "What becomes of the static video the cut drops: 0, dropped; X, "
+          "kept X times faster (one frame in X, the audio in the same "
+          "slices), a fast-forward instead of a cut (1 keeps it all; "
+          "values below 1 count as 1)", 0, 1000, defaults.static_speed,
+          flags));
   g_object_class_install_property (gobject_class, PROP_TIMESTAMPS,
       g_param_spec_enum ("timestamps", "Timestamps",
           "retime: one continuous output timeline, as long as what was kept; "

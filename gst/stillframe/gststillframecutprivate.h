@@ -45,6 +45,8 @@ struct HeldItem
 struct StreamState
 {
   stillframe::CutDecider decider;
+  /* static-speed: which dropped frames are kept to skim their span. */
+  stillframe::StaticSkim skim;
   /* The decider's undecided frames, in order, with the events between. */
   std::deque<HeldItem> held;
   GstSegment segment;
@@ -57,6 +59,7 @@ struct StreamState
   gboolean dropping = FALSE;
   GstClockTime drop_start = 0, drop_stop = 0;
   guint64 drop_frames = 0;
+  guint64 drop_skimmed = 0;     /* of its frames, kept to skim it */
 
   /* Buffers from a pool with a maximum size are copied before being held,
    * so the upstream decoder never runs out of buffers. */

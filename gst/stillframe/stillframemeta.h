@@ -137,18 +137,23 @@ struct MotionMessage
 struct CutSpanMessage
 {
   static constexpr const char *kName = "stillframe-cut";
-  guint64 start = 0, stop = 0, frames = 0;
+  /* `frames` were dropped; with static-speed, `skimmed` more were kept to
+   * skim the span. */
+  guint64 start = 0, stop = 0, frames = 0, skimmed = 0;
 
   guint64 duration () const { return stop - start; }
   GstStructure *build () const
   {
     return gst_structure_new (kName, "start", G_TYPE_UINT64, start, "stop",
         G_TYPE_UINT64, stop, "duration", G_TYPE_UINT64, duration (),
-        "frames", G_TYPE_UINT64, frames, NULL);
+        "frames", G_TYPE_UINT64, frames, "skimmed", G_TYPE_UINT64, skimmed,
+        NULL);
   }
   bool read (const GstStructure * s)
   {
     guint64 length = 0;
+    skimmed = 0;
+    gst_structure_get_uint64 (s, "skimmed", &skimmed);
     return gst_structure_get (s, "start", G_TYPE_UINT64, &start, "stop",
         G_TYPE_UINT64, &stop, "duration", G_TYPE_UINT64, &length, "frames",
         G_TYPE_UINT64, &frames, NULL) && length == duration ();

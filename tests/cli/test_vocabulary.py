@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The options users bring from DVR-Scan and auto-editor: --min-event,
 --start/--end, and times in every form, on generated clips."""
+import json
 import os
 import sys
 import unittest
@@ -119,6 +120,54 @@ class RangeTest(CliTestCase):
             r = run(STILLFRAME, "scan", "-", "--start", "5", stdin=f)
         self.assertEqual(r.returncode, 1)
         self.assertIn("- is not a file, so it cannot be sought in", r.stderr)
+
+
+class SpeedStaticTest(CliTestCase):
+    """--speed-static: still spans fast-forwarded instead of cut out."""
+
+    def test_static_spans_go_by_faster_in_sync(self):
+        out, report = self.out("o.mp4"), self.out("r.json")
+        r = run(STILLFRAME, "trim", flutter_clip(), "-o", out, "-q",
+                "--report", report, "--speed-static", "8")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rep = load_json(report)
+        self.assertEqual(rep["speed_static"], 8.0)
+        kept_frames = round(sum(b - a for a, b in rep["kept"]) * FPS)
+        # Each still span keeps its first frame and one in 8 after it.
+        sped_frames = sum(-(-round((b - a) * FPS) // 8)
+                          for a, b in rep["sped"])
+        self.assertEqual(round(sum(b - a for a, b in rep["kept"]) +
+                               sum(b - a for a, b in rep["sped"]), 2), 20.0)
+        got = probe(out)
+        self.assertEqual(got["frames"], kept_frames + sped_frames)
+        self.assertEqual(rep["frames_out"], got["frames"])
+        self.assertLess(got["frames"], 20 * FPS * 0.7)
+        # Sync marks still line up with their beeps.
+        self.assertEqual(len(got["video_marks"]), len(got["audio_marks"]))
+        for v, a in zip(got["video_marks"], got["audio_marks"]):
+            self.assertAlmostEqual(v, a, delta=0.005)
+        self.assertAlmostEqual(got["audio_end"], got["video_end"], delta=0.05)
+        # scan says what trim would keep.
+        r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", "-",
+                "--speed-static", "8")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        scanned = json.loads(r.stdout)
+        self.assertEqual(scanned["frames_out"], got["frames"])
+        self.assertEqual(scanned["sped"], rep["sped"])
+
+    def test_refusals(self):
+        clip = flutter_clip()
+        for value in ("0.5", "-1", "2000", "fast"):
+            self.check(["scan", clip, "--speed-static", value], 1,
+                       "--speed-static: '" + value + "' must be 0 (cut static"
+                       " spans out) or a speed from 1 to 1000")
+        self.check(["trim", clip, "-o", self.out("o.mp4"), "--copy",
+                    "--speed-static", "4"], 1,
+                   "--speed-static cannot be combined with --copy")
+        self.check(["scan", clip, "--timeline", self.out("t.otio"),
+                    "--speed-static", "4"], 1,
+                   "--speed-static cannot be combined with --copy, --split "
+                   "or --timeline yet")
 
 
 if __name__ == "__main__":

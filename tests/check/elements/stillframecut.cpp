@@ -641,6 +641,75 @@ GST_START_TEST (test_audio_cut_sample_accurately)
 
 GST_END_TEST;
 
+GST_START_TEST (test_static_speed_skims_static_spans)
+{
+  for (const gchar * mode:{"retime", "original"}) {
+    GstHarness *video = setup_cut (mode, GST_SECOND, 0, 0);
+    g_object_set (video->element, "static-speed", 5.0, NULL);
+    GstHarness *audio = setup_audio (video);
+    GstBus *bus = attach_bus (video);
+    /* Frames 10-69 are static: one in five of them is kept. */
+    push_pattern (video, pattern ({{'M', 10}, {'.', 60}, {'M', 10}}));
+    gst_harness_push_event (video, gst_event_new_eos ());
+    for (guint64 sample = 0; sample < 128000; sample += AUDIO_CHUNK) {
+      GstFlowReturn ret = gst_harness_push (audio, make_audio (sample,
+              AUDIO_CHUNK));
+      fail_unless_equals_int (ret, GST_FLOW_OK);
+    }
+    std::vector<int> skimmed = range (0, 10);
+    for (int i = 10; i < 70; i += 5)
+      skimmed.push_back (i);
+    const std::vector<int> all = concat ({skimmed, range (70, 80)});
+    const gboolean retime = g_str_equal (mode, "retime");
+    /* Retimed end to end: 32 frames, no gap. */
+    std::vector<int> got;
+    GstClockTime expected = 0;
+    GstBuffer *buffer;
+    while ((buffer = gst_harness_try_pull (video))) {
+      guint8 byte;
+      gst_buffer_extract (buffer, 0, &byte, 1);
+      got.push_back (byte);
+      if (retime)
+        fail_unless_equals_clocktime (GST_BUFFER_PTS (buffer), expected);
+      expected += GST_BUFFER_DURATION (buffer);
+      /* A fast-forward, not a splice: no keyframe asked at each. */
+      fail_if (byte != 70 && GST_BUFFER_FLAG_IS_SET (buffer,
+              GST_BUFFER_FLAG_DISCONT) && byte != 0, "frame %d is a splice",
+          byte);
+      gst_buffer_unref (buffer);
+    }
+    fail_unless (got == all, "kept %s", describe (got).c_str ());
+    /* The audio in the same slices: 1600 samples (a frame) each. */
+    std::vector<gint32> samples = pull_samples (audio, retime);
+    fail_unless_equals_int (samples.size (), 32 * 1600);
+    for (size_t i = 0; i < samples.size (); i++) {
+      const size_t frame = i / 1600;
+      const gint32 expected_sample = (gint32) (all[frame] * 1600 + i % 1600);
+      if (samples[i] != expected_sample)
+        fail ("%s: sample %zu is %d, expected %d", mode, i, samples[i],
+            expected_sample);
+    }
+    /* One span, which says what skimmed it. */
+    GstMessage *msg = pop_element_message (bus,
+        stillframe::CutSpanMessage::kName);
+    fail_unless (msg != NULL);
+    stillframe::CutSpanMessage cut;
+    fail_unless (stillframe::parse_element_message (msg, &cut));
+    fail_unless_equals_uint64 (cut.start, pts_of (10));
+    fail_unless_equals_uint64 (cut.stop, pts_of (70));
+    fail_unless_equals_uint64 (cut.frames, 48);
+    fail_unless_equals_uint64 (cut.skimmed, 12);
+    gst_message_unref (msg);
+    fail_unless (pop_element_message (bus,
+            stillframe::CutSpanMessage::kName) == NULL);
+    detach_bus (video, bus);
+    gst_harness_teardown (audio);
+    gst_harness_teardown (video);
+  }
+}
+
+GST_END_TEST;
+
 struct AudioPush
 {
   GstHarness *h;
@@ -955,6 +1024,7 @@ stillframecut_suite (void)
   tcase_add_test (tc, test_long_static_span_keeps_pre_and_post_roll);
   tcase_add_test (tc, test_leading_and_trailing_static);
   tcase_add_test (tc, test_motion_shorter_than_min_motion_is_static);
+  tcase_add_test (tc, test_static_speed_skims_static_spans);
   tcase_add_test (tc, test_buffers_without_meta_are_kept);
   tcase_add_test (tc, test_retime_is_continuous);
   tcase_add_test (tc, test_original_sends_gaps);
