@@ -290,3 +290,22 @@ TEST (MotionRun, CountsOnceLongEnough)
   MotionRun plain;
   EXPECT_EQ (plain.add (0, 1, true), V::Motion);
 }
+
+TEST (StaticSkim, KeepsOneFrameInSpeedByTime)
+{
+  StaticSkim skim;
+  EXPECT_FALSE (skim.keep (0, duration_of (0)));        /* not active */
+  skim.set_speed (2.5);
+  std::string kept;
+  for (int i = 0; i < 20; i++)
+    kept += skim.keep (start_of (i), duration_of (i)) ? 'k' : '-';
+  /* 20 frames at 2.5x: 8 kept, evenly. */
+  EXPECT_EQ (kept, "k-k--k-k--k-k--k-k--");
+  /* A frame kept for motion starts the count afresh. */
+  skim.restart ();
+  EXPECT_TRUE (skim.keep (start_of (21), duration_of (21)));
+  skim.set_speed (1);
+  for (int i = 22; i < 30; i++)
+    EXPECT_TRUE (skim.keep (start_of (i), duration_of (i)));
+  EXPECT_FALSE (skim.keep (kNoTime, kNoTime));
+}
