@@ -97,6 +97,10 @@ score_plot (const HtmlPage &page)
     svg += "<rect class=\"kept\" x=\"" + x (r.start) + "\" y=\"0\" width=\"" +
         coordinate ((r.end - r.start) / span * kPlotWidth) + "\" height=\"" +
         coordinate (kPlotHeight) + "\" fill=\"#d8f0d8\"/>\n";
+  for (const Range &r : page.report.sped)
+    svg += "<rect class=\"sped\" x=\"" + x (r.start) + "\" y=\"0\" width=\"" +
+        coordinate ((r.end - r.start) / span * kPlotWidth) + "\" height=\"" +
+        coordinate (kPlotHeight) + "\" fill=\"#dde6f6\"/>\n";
   for (const Event &e : page.report.events)
     svg += "<rect class=\"event\" x=\"" + x (e.start) + "\" y=\"0\" width=\""
         + coordinate (std::max (1.0, (e.end - e.start) / span * kPlotWidth)) +
@@ -214,8 +218,10 @@ html_page (const HtmlPage &page)
   if (!r.error.empty ())
     html += "<p class=\"note\">Error: " + html_text (r.error) + "</p>\n";
   html += score_plot (page);
-  html += "<p>Blue: the motion score of each moment (its highest); red "
-      "dashes: the threshold; green: kept; orange: events.</p>\n";
+  html += std::string ("<p>Blue: the motion score of each moment (its "
+      "highest); red dashes: the threshold; green: kept; ") +
+      (r.sped.empty () ? "" : "light blue: kept faster; ") + "orange: "
+      "events.</p>\n";
   html += "<div class=\"events\">\n";
   for (std::size_t i = 0; i < r.events.size (); i++)
     html += thumbnail_figure (i, r.events[i], i < page.thumbnails.size () ?

@@ -89,6 +89,17 @@ class FastTest(CliTestCase):
         self.assertLess(decoded["share"], 0.3, decoded)
         # The look-ahead held every verdict a fate waited for.
         self.assertEqual(decoded["forced_gops"], 0, decoded)
+        # --scores marks the frames it did not decode; --html's picture of
+        # the event comes from a decoded one.
+        scores, page = self.out("s.csv"), self.out("p.html")
+        self.scan(clip, "--fast", "--scores", scores, "--html", page)
+        with open(scores) as f:
+            rows = f.read().splitlines()[1:]
+        self.assertEqual(len(rows), decoded["frames"])
+        self.assertEqual(sum(r.endswith(",1") for r in rows),
+                         decoded["frames_decoded"])
+        with open(page) as f:
+            self.assertEqual(f.read().count('<image class="thumbnail"'), 1)
 
     def test_intra_refresh_falls_back_to_a_full_decode(self):
         clip = Clips.get("intra-refresh.mp4", *SMALL, "--noise", "2",

@@ -87,6 +87,13 @@ TEST (HtmlReport, PageHasThePlotAPicturePerEventAndTheTable)
       std::string::npos);
   EXPECT_NE (html.find ("a &lt;note&gt;"), std::string::npos);
   EXPECT_EQ (count (html, "class=\"kept\""), 2u);
+  EXPECT_EQ (count (html, "class=\"sped\""), 0u);
+  EXPECT_EQ (html.find ("kept faster"), std::string::npos);
+  HtmlPage sped = page;
+  sped.report.sped = {{0, 4}, {9, 30}};
+  const std::string fast = html_page (sped);
+  EXPECT_EQ (count (fast, "class=\"sped\""), 2u);
+  EXPECT_NE (fast.find ("light blue: kept faster"), std::string::npos);
   EXPECT_EQ (count (html, "class=\"event\""), 2u);
   EXPECT_EQ (count (html, "class=\"score\""), 1u);
   EXPECT_EQ (count (html, "class=\"threshold\""), 1u);
