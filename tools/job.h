@@ -60,6 +60,9 @@ struct Progress {
   /* The first frame's stream and running time: the report's time 0. */
   GstClockTime origin_stream = GST_CLOCK_TIME_NONE;
   GstClockTime origin_running = GST_CLOCK_TIME_NONE;
+  /* The first analysed frame's stream time: origin_stream's, or later
+   * with --start. */
+  GstClockTime first_stream = GST_CLOCK_TIME_NONE;
   GstClockTime last_position = GST_CLOCK_TIME_NONE;     /* stream time */
   GstClockTime last_end = 0;                            /* stream time */
 

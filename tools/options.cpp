@@ -575,9 +575,9 @@ parse_options (int argc, char **argv, Options &o)
           "--split or --timeline yet");
     if (o.range_end >= 0 && o.range_end <= o.range_start)
       throw BadUsage ("--end must come after --start");
-    if (o.has_range () && (o.copy || o.fast))
-      throw BadUsage ("--start and --end cannot be combined with --copy or "
-          "--fast yet");
+    if (o.has_range () && o.copy)
+      throw BadUsage ("--start and --end cannot be combined with --copy "
+          "yet");
     if (o.report == "-" && o.csv == "-")
       throw BadUsage ("--report and --csv cannot both go to standard output");
     if (o.output == "-")

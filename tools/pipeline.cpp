@@ -161,8 +161,10 @@ on_analysed (GstPad *, GstPadProbeInfo *info, gpointer data)
   Progress &a = job->analysis.progress;
   a.frames_seen++;
   if (GST_CLOCK_TIME_IS_VALID (stream)) {
-    if (!GST_CLOCK_TIME_IS_VALID (a.origin_stream)) {
-      a.origin_stream = stream;
+    if (!GST_CLOCK_TIME_IS_VALID (a.origin_stream))
+      a.origin_stream = stream;         /* (--start sets it before) */
+    if (!GST_CLOCK_TIME_IS_VALID (a.first_stream)) {
+      a.first_stream = stream;
       a.origin_running = running;
     }
     a.last_position = stream;
@@ -514,7 +516,7 @@ link_audio (Job *job, GstPad *pad)
           out_queue})
     gst_element_sync_state_with_parent (e);
   GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
-  if (job->options->has_range ())
+  if (job->options->has_range () && !job->options->fast)
     drop_until_in_range (job, queue_sink, false);
   gst_pad_link (pad, queue_sink);
   gst_object_unref (queue_sink);
@@ -588,11 +590,17 @@ on_parsed_pad_added (GstElement *, GstPad *pad, gpointer data)
   GstBin *bin = GST_BIN (job->pipeline);
   if (g_str_has_prefix (name, "audio/"))
     job->has_audio_stream = true;
+  /* --start/--end with --fast: the packets, before either branch has
+   * any. */
+  if (o.has_range () && (g_str_has_prefix (name, "video/")
+          || g_str_has_prefix (name, "audio/")))
+    drop_until_in_range (job, pad, g_str_has_prefix (name, "video/")
+        && !job->video_claimed);
   try {
     GstElement *head = nullptr;
     if (g_str_has_prefix (name, "video/")
         && !job->video_claimed.exchange (true)) {
-      GstElement *tee = make ("tee");
+      GstElement *tee = make ("tee", "input-video-tee");
       gst_bin_add (bin, tee);
       /* Room for --copy's decisions to come (the copy branch waits for
        * them); scanning with --fast, for the GOPs whose fates wait for
@@ -818,7 +826,7 @@ build_pipeline (Job *job)
   GstElement *queue = make ("queue", "input-video-queue");
   g_object_set (queue, "max-size-time", (guint64) 2 * GST_SECOND,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
-  if (o.has_range ()) {
+  if (o.has_range () && !o.fast) {
     GstPad *decoded = gst_element_get_static_pad (queue, "sink");
     drop_until_in_range (job, decoded, true);
     gst_object_unref (decoded);
@@ -953,14 +961,15 @@ seek_to_range (Job *job)
       bounded ? GST_SEEK_TYPE_SET : GST_SEEK_TYPE_NONE, bounded ? origin +
       (GstClockTime) std::llround (o.range_end * GST_SECOND) :
       GST_CLOCK_TIME_NONE);
-  /* Upstream from the analysis, to the demuxer: the sinks behind the
-   * muxer would not pass it on. */
-  GstElement *queue = gst_bin_get_by_name (GST_BIN (job->pipeline),
-      "input-video-queue");
-  GstPad *sink = gst_element_get_static_pad (queue, "sink");
+  /* Upstream to the demuxer, from where the video enters the analysis (or,
+   * with --fast, both of its branches): the sinks after the cut would not
+   * pass it on. */
+  GstElement *entry = gst_bin_get_by_name (GST_BIN (job->pipeline),
+      o.fast ? "input-video-tee" : "input-video-queue");
+  GstPad *sink = gst_element_get_static_pad (entry, "sink");
   const gboolean done = gst_pad_push_event (sink, seek);
   gst_object_unref (sink);
-  gst_object_unref (queue);
+  gst_object_unref (entry);
   return done ? "" : "cannot seek in this input, which --start and --end "
       "need";
 }

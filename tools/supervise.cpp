@@ -47,7 +47,11 @@ kept_ranges (Job *job, const Progress &progress)
     g_mutex_lock (&job->gate->lock);
     const std::vector<Range> gops = job->gate->kept;
     g_mutex_unlock (&job->gate->lock);
-    return kept_gops (gops, to_seconds (progress.origin_running), limit);
+    /* The running time the input's own start would have (--start reads
+     * from later on). */
+    return kept_gops (gops, to_seconds (progress.origin_running) -
+        (to_seconds (progress.first_stream) - to_seconds
+            (progress.origin_stream)), limit);
   }
   return kept_between (job->dropped, to_seconds (progress.origin_stream),
       limit, job->options->range_start);

@@ -95,6 +95,17 @@ class RangeTest(CliTestCase):
         self.assertEqual(got["frames"], round(3.74 * FPS))
         self.assertAlmostEqual(got["audio_end"], got["video_end"], delta=0.05)
 
+    def test_fast_reads_the_same_range(self):
+        reports = []
+        for extra in ((), ("--fast",)):
+            r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", "-",
+                    "--start", "6", "--end", "12.5", *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            reports.append(json.loads(r.stdout))
+        full, fast = reports
+        for key in ("kept", "events", "frames_in", "range"):
+            self.assertEqual(full[key], fast[key], key)
+
     def test_only_an_end(self):
         report = self.out("r.json")
         r = run(STILLFRAME, "scan", flutter_clip(), "-q", "--report", report,
@@ -113,7 +124,7 @@ class RangeTest(CliTestCase):
                    "--start 0:00:25.000 is past the input's end")
         self.check(["trim", clip, "-o", self.out("o.mp4"), "--copy",
                     "--start", "5"], 1,
-                   "--start and --end cannot be combined with --copy")
+                   "--start and --end cannot be combined with --copy yet")
         self.check(["scan", clip, "--start", "soon"], 1,
                    "--start: 'soon' is not a time")
         with open(clip, "rb") as f:
