@@ -11,23 +11,6 @@ namespace stillframe::cli {
 
 namespace {
 
-std::string
-html_text (const std::string &text)
-{
-  std::string out;
-  for (char c : valid_utf8 (text)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 /* A file name as a relative URL: bytes other than unreserved ones
  * percent-encoded. */
 std::string
@@ -206,17 +189,17 @@ html_page (const HtmlPage &page)
 {
   const ReportData &r = page.report;
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
-      "charset=\"utf-8\"><title>" + html_text (r.input) + " — stillframe"
+      "charset=\"utf-8\"><title>" + markup_text (r.input) + " — stillframe"
       "</title><style>" + kStyle + "</style></head><body>\n<h1>" +
-      html_text (r.input) + "</h1>\n<p>" + (r.trim ? "Kept " : "Would keep ")
+      markup_text (r.input) + "</h1>\n<p>" + (r.trim ? "Kept " : "Would keep ")
       + clock_string (r.duration_out) + " of " + clock_string (r.duration_in)
       + " in " + std::to_string (r.kept.size ()) + " span" +
       (r.kept.size () == 1 ? "" : "s") + "; " + std::to_string (r.events.size ())
       + " event" + (r.events.size () == 1 ? "" : "s") + ".</p>\n";
   for (const std::string &note : r.notes)
-    html += "<p class=\"note\">" + html_text (note) + "</p>\n";
+    html += "<p class=\"note\">" + markup_text (note) + "</p>\n";
   if (!r.error.empty ())
-    html += "<p class=\"note\">Error: " + html_text (r.error) + "</p>\n";
+    html += "<p class=\"note\">Error: " + markup_text (r.error) + "</p>\n";
   html += score_plot (page);
   html += std::string ("<p>Blue: the motion score of each moment (its "
       "highest); red dashes: the threshold; green: kept; ") +
@@ -251,11 +234,11 @@ html_index (const std::vector<HtmlIndexEntry> &entries)
       "<th>input</th><th>duration</th><th>kept</th><th>events</th></tr>"
       "</thead><tbody>\n";
   for (const HtmlIndexEntry &e : entries) {
-    html += "<tr><td>" + (e.page.empty () ? html_text (e.input) :
-        "<a href=\"" + url_path (e.page) + "\">" + html_text (e.input) +
+    html += "<tr><td>" + (e.page.empty () ? markup_text (e.input) :
+        "<a href=\"" + url_path (e.page) + "\">" + markup_text (e.input) +
         "</a>") + "</td>";
     if (!e.error.empty ())
-      html += "<td colspan=\"3\" class=\"note\">" + html_text (e.error) +
+      html += "<td colspan=\"3\" class=\"note\">" + markup_text (e.error) +
           "</td></tr>\n";
     else
       html += "<td>" + clock_string (e.duration_in) + "</td><td>" +

@@ -110,6 +110,25 @@ csv_field (const std::string &text)
 }
 
 std::string
+markup_text (const std::string &text)
+{
+  std::string out;
+  for (char c : valid_utf8 (text)) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        if ((unsigned char) c >= 0x20 || c == '\t' || c == '\n')
+          out += c;
+    }
+  }
+  return out;
+}
+
+std::string
 fixed_seconds (double seconds)
 {
   /* Whole microseconds, printed as integers: no locale's decimal comma. */

@@ -19,6 +19,11 @@ std::string json_string (const std::string &text);
  * comma, a quote or a line break; valid_utf8 as for JSON. */
 std::string csv_field (const std::string &text);
 
+/* Text inside XML or HTML (elements or quoted attributes): & < > " '
+ * escaped, the control characters XML 1.0 forbids left out, valid_utf8 as
+ * for JSON. */
+std::string markup_text (const std::string &text);
+
 /* Seconds with six decimals and a '.' whatever the locale: "12.500000". */
 std::string fixed_seconds (double seconds);
 

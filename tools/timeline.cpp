@@ -59,26 +59,6 @@ fcp_time (std::int64_t frames, const TimelineSource &s)
       std::to_string (s.rate_num) + "s";
 }
 
-std::string
-xml_text (const std::string &text)
-{
-  std::string out;
-  for (char c : valid_utf8 (text)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        /* XML 1.0 allows no other control characters. */
-        if ((unsigned char) c >= 0x20 || c == '\t' || c == '\n')
-          out += c;
-    }
-  }
-  return out;
-}
-
 /* HH:MM:SS:FF at the nominal (whole) rate, non-drop-frame. */
 std::string
 timecode (std::int64_t frames, int nominal)
@@ -302,11 +282,11 @@ fcpxml_text (const std::string &title,
   for (std::size_t i = 0; i < sources.size (); i++) {
     const TimelineSource &s = sources[i];
     resources += "    <asset id=\"a" + std::to_string (i + 1) + "\" name=\"" +
-        xml_text (s.name) + "\" start=\"0s\" duration=\"" +
+        markup_text (s.name) + "\" start=\"0s\" duration=\"" +
         fcp_time (to_frame (s.duration, s), s) + "\" hasVideo=\"1\" "
         "format=\"" + format_of[i] + "\"" + (s.has_audio ? " hasAudio=\"1\" "
         "audioSources=\"1\"" : "") + ">\n      <media-rep "
-        "kind=\"original-media\" src=\"" + xml_text (s.uri) + "\"/>\n"
+        "kind=\"original-media\" src=\"" + markup_text (s.uri) + "\"/>\n"
         "    </asset>\n";
   }
   /* The sequence runs at the first source's rate. */
@@ -322,7 +302,7 @@ fcpxml_text (const std::string &title,
     const TimelineSource &s = sources[c.source];
     const std::int64_t offset = sequence_frames (c.at_ns);
     spine += "            <asset-clip ref=\"a" + std::to_string (c.source + 1)
-        + "\" name=\"" + xml_text (s.name) + "\" offset=\"" +
+        + "\" name=\"" + markup_text (s.name) + "\" offset=\"" +
         fcp_time (offset, first) + "\" start=\"" + fcp_time (c.first, s) +
         "\" duration=\"" + fcp_time (c.frames, s) + "\" format=\"" +
         format_of[c.source] + "\" tcFormat=\"NDF\"";
@@ -335,14 +315,14 @@ fcpxml_text (const std::string &title,
     for (std::size_t e : c.events)
       spine += "              <marker start=\"" + fcp_time (to_frame
               (s.events[e].start, s), s) + "\" duration=\"" + fcp_time (1, s)
-          + "\" value=\"" + xml_text (timeline_marker_name (e, s.events[e])) +
+          + "\" value=\"" + markup_text (timeline_marker_name (e, s.events[e])) +
           "\"/>\n";
     spine += "            </asset-clip>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE fcpxml>\n"
       "<fcpxml version=\"1.9\">\n  <resources>\n" + resources +
       "  </resources>\n  <library>\n    <event name=\"stillframe\">\n"
-      "      <project name=\"" + xml_text (title) + "\">\n"
+      "      <project name=\"" + markup_text (title) + "\">\n"
       "        <sequence format=\"" + (format_of.empty () ? std::string ("r1")
           : format_of.front ()) + "\" duration=\"" + fcp_time (total, first) +
       "\" tcStart=\"0s\" tcFormat=\"NDF\">\n          <spine>\n" + spine +

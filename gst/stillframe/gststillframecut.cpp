@@ -308,6 +308,24 @@ gst_stillframe_cut_push_preroll_gap (GstPad * srcpad, gboolean * output_started,
   gst_pad_push_event (srcpad, gst_event_new_gap (timestamp, 0));
 }
 
+/* The dropped span (for its message) takes in this frame, dropped or
+ * skimmed: it starts with the first. */
+static void
+extend_dropped_span (GstStillframeCut * self, GstBuffer * buffer,
+    GstClockTime duration)
+{
+  StreamState & state = self->state;
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  if (!state.dropping) {
+    state.dropping = TRUE;
+    state.drop_start = stream_time_of (state, pts);
+    state.drop_frames = 0;
+    state.drop_skimmed = 0;
+  }
+  state.drop_stop = stream_time_of (state, GST_CLOCK_TIME_IS_VALID (duration)
+      ? pts + duration : pts);
+}
+
 /* Puts a frame out: its time leaves the timeline's dropped range, and it
  * is re-timestamped over what was dropped before it (retime). */
 static GstFlowReturn
@@ -394,17 +412,8 @@ static GstFlowReturn
 push_skimmed (GstStillframeCut * self, const Settings & settings,
     GstBuffer * buffer, GstClockTime running_time, GstClockTime duration)
 {
-  StreamState & state = self->state;
-  const GstClockTime pts = GST_BUFFER_PTS (buffer);
-  if (!state.dropping) {
-    state.dropping = TRUE;
-    state.drop_start = stream_time_of (state, pts);
-    state.drop_frames = 0;
-    state.drop_skimmed = 0;
-  }
-  state.drop_stop = stream_time_of (state, GST_CLOCK_TIME_IS_VALID (duration)
-      ? pts + duration : pts);
-  state.drop_skimmed++;
+  extend_dropped_span (self, buffer, duration);
+  self->state.drop_skimmed++;
   return push_out (self, settings, buffer, running_time, duration);
 }
 
@@ -414,19 +423,10 @@ drop_frame (GstStillframeCut * self, const Settings & settings,
 {
   StreamState & state = self->state;
   const GstClockTime pts = GST_BUFFER_PTS (buffer);
-  const GstClockTime end = GST_CLOCK_TIME_IS_VALID (duration) ?
-      pts + duration : pts;
-
-  if (!state.dropping) {
-    state.dropping = TRUE;
-    state.drop_start = stream_time_of (state, pts);
-    state.drop_frames = 0;
-    state.drop_skimmed = 0;
-  }
+  extend_dropped_span (self, buffer, duration);
   g_mutex_lock (&self->timeline_lock);
   self->timeline.cut.open_drop (running_time);
   g_mutex_unlock (&self->timeline_lock);
-  state.drop_stop = stream_time_of (state, end);
   state.drop_frames++;
   gst_buffer_unref (buffer);
 
@@ -564,6 +564,7 @@ cut_hole (GstStillframeCut * self, const Settings & settings, GstClockTime pts)
           GST_FORMAT_TIME, hole_start));
   state.drop_stop = stream_time_of (state, pts);
   state.drop_frames = 0;
+  state.drop_skimmed = 0;
   g_mutex_lock (&self->timeline_lock);
   self->timeline.cut.open_drop (hole_start);
   self->timeline.cut.mark_splice ();

@@ -3,23 +3,11 @@
  * pages that hold what the report says, escaped. */
 #include "htmlreport.h"
 
+#include "textcount.h"
+
 #include <gtest/gtest.h>
 
 using namespace stillframe::cli;
-
-namespace {
-
-std::size_t
-count (const std::string &text, const std::string &what)
-{
-  std::size_t n = 0;
-  for (std::size_t at = text.find (what); at != std::string::npos;
-      at = text.find (what, at + 1))
-    n++;
-  return n;
-}
-
-}  // namespace
 
 TEST (HtmlReport, ScoreSeriesStaysBoundedAndKeepsPeaks)
 {
@@ -86,26 +74,26 @@ TEST (HtmlReport, PageHasThePlotAPicturePerEventAndTheTable)
   EXPECT_NE (html.find ("<h1>cam &lt;1&gt; &amp; &quot;2&quot;.mp4</h1>"),
       std::string::npos);
   EXPECT_NE (html.find ("a &lt;note&gt;"), std::string::npos);
-  EXPECT_EQ (count (html, "class=\"kept\""), 2u);
-  EXPECT_EQ (count (html, "class=\"sped\""), 0u);
+  EXPECT_EQ (occurrences (html, "class=\"kept\""), 2u);
+  EXPECT_EQ (occurrences (html, "class=\"sped\""), 0u);
   EXPECT_EQ (html.find ("kept faster"), std::string::npos);
   HtmlPage sped = page;
   sped.report.sped = {{0, 4}, {9, 30}};
   const std::string fast = html_page (sped);
-  EXPECT_EQ (count (fast, "class=\"sped\""), 2u);
+  EXPECT_EQ (occurrences (fast, "class=\"sped\""), 2u);
   EXPECT_NE (fast.find ("light blue: kept faster"), std::string::npos);
-  EXPECT_EQ (count (html, "class=\"event\""), 2u);
-  EXPECT_EQ (count (html, "class=\"score\""), 1u);
-  EXPECT_EQ (count (html, "class=\"threshold\""), 1u);
+  EXPECT_EQ (occurrences (html, "class=\"event\""), 2u);
+  EXPECT_EQ (occurrences (html, "class=\"score\""), 1u);
+  EXPECT_EQ (occurrences (html, "class=\"threshold\""), 1u);
   /* One picture (the second event had none), its box over it. */
-  EXPECT_EQ (count (html, "<image class=\"thumbnail\""), 1u);
+  EXPECT_EQ (occurrences (html, "<image class=\"thumbnail\""), 1u);
   EXPECT_NE (html.find ("href=\"data:image/jpeg;base64," + base64 ("JPEGDATA")
           + "\""), std::string::npos);
   EXPECT_NE (html.find ("viewBox=\"0 0 1920 1080\""), std::string::npos);
   EXPECT_NE (html.find ("<rect class=\"box\" x=\"10\" y=\"20\" width=\"100\" "
           "height=\"200\""), std::string::npos);
-  EXPECT_EQ (count (html, "<figure id=\"event-"), 2u);
-  EXPECT_EQ (count (html, "<tr><td><a href=\"#event-"), 2u);
+  EXPECT_EQ (occurrences (html, "<figure id=\"event-"), 2u);
+  EXPECT_EQ (occurrences (html, "<tr><td><a href=\"#event-"), 2u);
   EXPECT_NE (html.find ("Would keep 0:00:10.000 of 0:01:00.000 in 2 spans; 2 "
           "events."), std::string::npos);
 }

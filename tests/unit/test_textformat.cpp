@@ -112,3 +112,11 @@ TEST (TextFormat, WhatIsNoTimeIsRefusedWithTheFormsThatAre)
   EXPECT_NE (refusal_of ("1:75").find ("below 60"), std::string::npos);
   EXPECT_NE (refusal_of ("1:60:00").find ("below 60"), std::string::npos);
 }
+
+TEST (TextFormat, MarkupIsEscaped)
+{
+  EXPECT_EQ (markup_text ("a<b> & \"c\" 'd'"),
+      "a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;");
+  EXPECT_EQ (markup_text (std::string ("x\x01y\tz", 5)), "xy\tz");
+  EXPECT_EQ (markup_text ("\xff"), "\xef\xbf\xbd");
+}

@@ -4,6 +4,8 @@
  * format says so in its own terms. */
 #include "timeline.h"
 
+#include "textcount.h"
+
 #include <gtest/gtest.h>
 
 using namespace stillframe::cli;
@@ -43,15 +45,6 @@ event (double start, double end, double peak)
   return e;
 }
 
-std::size_t
-count (const std::string &text, const std::string &what)
-{
-  std::size_t n = 0;
-  for (std::size_t at = text.find (what); at != std::string::npos;
-      at = text.find (what, at + 1))
-    n++;
-  return n;
-}
 
 }  // namespace
 
@@ -99,12 +92,12 @@ TEST (Timeline, OtioHasAClipPerSpanOnBothTracksAndMarkers)
     source ("silent.mp4", 25, 1, {{0, 2}}, {}, false),
   };
   const std::string otio = otio_text ("cut", sources);
-  EXPECT_EQ (count (otio, "\"Track.1\""), 2u);
-  EXPECT_EQ (count (otio, "\"kind\": \"Video\""), 1u);
-  EXPECT_EQ (count (otio, "\"kind\": \"Audio\""), 1u);
+  EXPECT_EQ (occurrences (otio, "\"Track.1\""), 2u);
+  EXPECT_EQ (occurrences (otio, "\"kind\": \"Video\""), 1u);
+  EXPECT_EQ (occurrences (otio, "\"kind\": \"Audio\""), 1u);
   /* Three video clips, two audio ones (silent.mp4 has none). */
-  EXPECT_EQ (count (otio, "\"Clip.1\""), 5u);
-  EXPECT_EQ (count (otio, "\"Marker.1\""), 1u);
+  EXPECT_EQ (occurrences (otio, "\"Clip.1\""), 5u);
+  EXPECT_EQ (occurrences (otio, "\"Marker.1\""), 1u);
   EXPECT_NE (otio.find ("\"name\": \"a \\\"quoted\\\".mp4\""),
       std::string::npos);
   EXPECT_NE (otio.find ("\"start_time\": {\"OTIO_SCHEMA\": \"RationalTime.1\","
@@ -155,8 +148,8 @@ TEST (Timeline, FcpxmlUsesRationalFrameTimes)
     source ("c.mp4", 30000, 1001, {{0, 1.001}}, {}, false),
   };
   const std::string xml = fcpxml_text ("cut <1>", sources);
-  EXPECT_EQ (count (xml, "<format "), 1u);      /* one size, one rate */
-  EXPECT_EQ (count (xml, "<asset "), 2u);
+  EXPECT_EQ (occurrences (xml, "<format "), 1u);      /* one size, one rate */
+  EXPECT_EQ (occurrences (xml, "<asset "), 2u);
   EXPECT_NE (xml.find ("frameDuration=\"1001/30000s\""), std::string::npos);
   EXPECT_NE (xml.find ("name=\"a&amp;b.mp4\" offset=\"0s\" "
           "start=\"60060/30000s\" duration=\"90090/30000s\""),
@@ -167,5 +160,5 @@ TEST (Timeline, FcpxmlUsesRationalFrameTimes)
   EXPECT_NE (xml.find ("<project name=\"cut &lt;1&gt;\">"), std::string::npos);
   EXPECT_NE (xml.find ("duration=\"120120/30000s\" tcStart"),
       std::string::npos);
-  EXPECT_EQ (count (xml, "hasAudio=\"1\""), 1u);
+  EXPECT_EQ (occurrences (xml, "hasAudio=\"1\""), 1u);
 }

@@ -596,6 +596,17 @@ pull_samples (GstHarness * h, gboolean continuous)
   return samples;
 }
 
+/* Audio from sample 0 to `end`, in chunks. */
+static void
+push_audio_until (GstHarness * audio, guint64 end)
+{
+  for (guint64 sample = 0; sample < end; sample += AUDIO_CHUNK) {
+    GstFlowReturn ret = gst_harness_push (audio, make_audio (sample,
+            AUDIO_CHUNK));
+    fail_unless_equals_int (ret, GST_FLOW_OK);
+  }
+}
+
 GST_START_TEST (test_audio_cut_sample_accurately)
 {
   for (const gchar * mode:{"retime", "original"}) {
@@ -604,11 +615,7 @@ GST_START_TEST (test_audio_cut_sample_accurately)
     /* Frames 10-69 (1/3 s to 7/3 s) are dropped. */
     push_pattern (video, pattern ({{'M', 10}, {'.', 60}, {'M', 10}}));
     gst_harness_push_event (video, gst_event_new_eos ());
-    for (guint64 sample = 0; sample < 128000; sample += AUDIO_CHUNK) {
-      GstFlowReturn ret = gst_harness_push (audio, make_audio (sample,
-              AUDIO_CHUNK));
-      fail_unless_equals_int (ret, GST_FLOW_OK);
-    }
+    push_audio_until (audio, 128000);
 
     const gboolean retime = g_str_equal (mode, "retime");
     std::vector<gint32> samples = pull_samples (audio, retime);
@@ -651,11 +658,7 @@ GST_START_TEST (test_static_speed_skims_static_spans)
     /* Frames 10-69 are static: one in five of them is kept. */
     push_pattern (video, pattern ({{'M', 10}, {'.', 60}, {'M', 10}}));
     gst_harness_push_event (video, gst_event_new_eos ());
-    for (guint64 sample = 0; sample < 128000; sample += AUDIO_CHUNK) {
-      GstFlowReturn ret = gst_harness_push (audio, make_audio (sample,
-              AUDIO_CHUNK));
-      fail_unless_equals_int (ret, GST_FLOW_OK);
-    }
+    push_audio_until (audio, 128000);
     std::vector<int> skimmed = range (0, 10);
     for (int i = 10; i < 70; i += 5)
       skimmed.push_back (i);
