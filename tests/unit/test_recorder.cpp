@@ -619,3 +619,21 @@ TEST (RecorderRing, AudioThatCameBeforeTheKeyframeIsWrittenAfterIt)
   EXPECT_EQ (sink.files[0].video, range (30, 60));
   EXPECT_EQ (sink.files[0].audio, range (30, 60));
 }
+
+TEST (Recorder, MotionShorterThanMinMotionMakesNoEvent)
+{
+  /* --min-event 0.5 s: the 0.2 s flutter is no event and opens no file;
+   * the walk is recorded from its first frame, with its pre-roll. */
+  Camera cam;
+  cam.moving = moving_during ({{2, 2.2}, {8, 9}});
+  cam.settings = short_rolls ();
+  cam.settings.cut.min_motion = 500 * kMs;
+  FakeSink sink;
+  Recorder recorder (cam.settings, sink);
+  cam.run (recorder, 150);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_EQ (sink.files[0].video, range (70, 100));
+  ASSERT_EQ (sink.events.size (), 1u);
+  EXPECT_EQ (sink.events[0].start, 8 * kSecond);
+  EXPECT_EQ (sink.events[0].end, 9 * kSecond);
+}
