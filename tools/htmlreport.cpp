@@ -196,6 +196,9 @@ html_page (const HtmlPage &page)
       + " in " + std::to_string (r.kept.size ()) + " span" +
       (r.kept.size () == 1 ? "" : "s") + "; " + std::to_string (r.events.size ())
       + " event" + (r.events.size () == 1 ? "" : "s") + ".</p>\n";
+  if (r.interrupted)
+    html += "<p class=\"note\">Interrupted: this is what was read before "
+        "the run was stopped.</p>\n";
   for (const std::string &note : r.notes)
     html += "<p class=\"note\">" + markup_text (note) + "</p>\n";
   if (!r.error.empty ())

@@ -82,6 +82,11 @@ TEST (HtmlReport, PageHasThePlotAPicturePerEventAndTheTable)
   const std::string fast = html_page (sped);
   EXPECT_EQ (occurrences (fast, "class=\"sped\""), 2u);
   EXPECT_NE (fast.find ("light blue: kept faster"), std::string::npos);
+  EXPECT_EQ (html.find ("Interrupted"), std::string::npos);
+  HtmlPage stopped = page;
+  stopped.report.interrupted = true;
+  EXPECT_NE (html_page (stopped).find ("Interrupted: this is what was read"),
+      std::string::npos);
   EXPECT_EQ (occurrences (html, "class=\"event\""), 2u);
   EXPECT_EQ (occurrences (html, "class=\"score\""), 1u);
   EXPECT_EQ (occurrences (html, "class=\"threshold\""), 1u);
