@@ -136,7 +136,7 @@ struct Job {
    * stream of each kind is the one used. */
   std::atomic<bool> video_claimed {false}, audio_claimed {false};
   /* --start/--end: the decoded streams' probes drop everything until the
-   * seek to the range has flushed them (range.h). */
+   * seek to the range has flushed them (pipeline.cpp). */
   std::atomic<bool> range_requested {false};
   /* The input has an audio stream, used or not (timelines link it). */
   std::atomic<bool> has_audio_stream {false};
