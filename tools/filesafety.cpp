@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -212,6 +213,13 @@ name_taken (const std::string &path)
   return lstat (path.c_str (), &st) == 0;
 }
 
+std::uint64_t
+file_size (const std::string &path)
+{
+  struct stat st;
+  return stat (path.c_str (), &st) == 0 ? (std::uint64_t) st.st_size : 0;
+}
+
 std::string
 part_path (const std::string &output, unsigned index)
 {
@@ -286,7 +294,12 @@ PendingFile::PendingFile (const std::string &target) : target_ (target)
   const mode_t mask = umask (0);
   umask (mask);
   fchmod (fd, 0666 & ~mask);
-  close (fd);
+  /* No lock where the filesystem has none: the file is then never taken
+   * for a stopped run's. */
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    lock_fd_ = fd;
+  else
+    close (fd);
   path_ = hidden;
 }
 
@@ -296,9 +309,11 @@ PendingFile::~PendingFile ()
 }
 
 PendingFile::PendingFile (PendingFile &&other) noexcept
-  : target_ (std::move (other.target_)), path_ (std::move (other.path_))
+  : target_ (std::move (other.target_)), path_ (std::move (other.path_)),
+    lock_fd_ (other.lock_fd_)
 {
   other.path_.clear ();
+  other.lock_fd_ = -1;
 }
 
 PendingFile &
@@ -308,9 +323,55 @@ PendingFile::operator= (PendingFile &&other) noexcept
     discard ();
     target_ = std::move (other.target_);
     path_ = std::move (other.path_);
+    lock_fd_ = other.lock_fd_;
     other.path_.clear ();
+    other.lock_fd_ = -1;
   }
   return *this;
+}
+
+void
+PendingFile::unlock ()
+{
+  if (lock_fd_ >= 0)
+    close (lock_fd_);
+  lock_fd_ = -1;
+}
+
+std::vector<std::string>
+remove_orphans (const std::string &target, bool parts)
+{
+  const std::string folder = folder_of (target);
+  const std::string suffix = ".stillframe-";
+  constexpr std::size_t kRandom = 6;            /* mkstemp's XXXXXX */
+  std::vector<std::string> removed;
+  DIR *dir = opendir (folder.c_str ());
+  while (const struct dirent *entry = dir ? readdir (dir) : nullptr) {
+    const std::string name = entry->d_name;
+    const std::size_t at = name.size () > suffix.size () + kRandom + 1 ?
+        name.size () - kRandom - suffix.size () : std::string::npos;
+    if (at == std::string::npos || name[0] != '.'
+        || name.compare (at, suffix.size (), suffix) != 0)
+      continue;
+    const std::string written = name.substr (1, at - 1);
+    const bool ours = parts ? part_index (target, folder + "/" + written) >
+        0 : written == name_of (target).substr (0, 200);
+    if (!ours)
+      continue;
+    const std::string path = folder + "/" + name;
+    const int fd = open (path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      continue;
+    /* A lock taken means nobody writes it any more: its names are never
+     * used again (mkstemp). */
+    if (flock (fd, LOCK_EX | LOCK_NB) == 0 && unlink (path.c_str ()) == 0)
+      removed.push_back (path);
+    close (fd);
+  }
+  if (dir)
+    closedir (dir);
+  std::sort (removed.begin (), removed.end ());
+  return removed;
 }
 
 std::string
@@ -357,6 +418,7 @@ PendingFile::commit (bool replace)
   if (error != 0)
     return "cannot write " + target_ + ": " + error_text (error);
   path_.clear ();
+  unlock ();
   sync_folder (folder_of (target_));
   return "";
 }
@@ -367,6 +429,39 @@ PendingFile::discard ()
   if (!path_.empty ())
     unlink (path_.c_str ());
   path_.clear ();
+  unlock ();
+}
+
+std::string
+read_whole_file (const std::string &path, std::string *text,
+    std::uint64_t limit)
+{
+  const int fd = path == "-" ? STDIN_FILENO : open (path.c_str (),
+      O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return error_text (errno);
+  text->clear ();
+  std::string problem;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = read (fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      problem = error_text (errno);
+      break;
+    }
+    if (n == 0)
+      break;
+    if (text->size () + (std::uint64_t) n > limit) {
+      problem = "too large";
+      break;
+    }
+    text->append (buffer, (std::size_t) n);
+  }
+  if (fd != STDIN_FILENO)
+    close (fd);
+  return problem;
 }
 
 std::string

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ FileKey file_key_of_fd (int fd);
 /* Whether anything (a dangling symlink included) has this name. */
 bool name_taken (const std::string &path);
 
+/* The size of the file at `path`, or 0 when there is none. */
+std::uint64_t file_size (const std::string &path);
+
 /* The files --split writes for `output` = DIR/NAME.EXT: DIR/NAME-0001.EXT,
  * DIR/NAME-0002.EXT, ... (more digits past 9999). Names are used as they
  * are: nothing in them is a format. */
@@ -56,7 +60,10 @@ std::vector<std::string> existing_parts (const std::string &output);
 
 /* A new hidden, empty file beside `target`, on the same filesystem so that
  * the final rename is atomic. Until commit() the target is untouched; the
- * destructor removes the hidden file unless it was committed. */
+ * destructor removes the hidden file unless it was committed. While it is
+ * being written it holds a lock on it (flock, where the filesystem has
+ * them), which a process that is killed lets go of: what is left unlocked
+ * is a stopped run's (remove_orphans). */
 class PendingFile {
 public:
   /* Throws std::runtime_error naming the folder when it cannot be made. */
@@ -85,9 +92,26 @@ public:
   /* Removes the hidden file (nothing else). */
   void discard ();
 
+  /* Lets go of the lock: the file is written (a --split part waiting for
+   * the others), and keeping its descriptor open would cost one each. */
+  void unlock ();
+
 private:
   std::string target_, path_;
+  int lock_fd_ = -1;
 };
+
+/* Removes the hidden files that a run killed before it finished left
+ * beside `target` (or, with `parts`, beside any --split part of it): those
+ * no process holds a lock on. Returns their names. */
+std::vector<std::string> remove_orphans (const std::string &target,
+    bool parts = false);
+
+/* Reads the file at `path` ("-": standard input) whole into `text`, up to
+ * `limit` bytes; returns an error message ("too large" past the limit), or
+ * "". */
+std::string read_whole_file (const std::string &path, std::string *text,
+    std::uint64_t limit = UINT64_MAX);
 
 /* Writes `contents` as `target`, whole or not at all (see PendingFile).
  * Returns an error message naming the target, or "". */

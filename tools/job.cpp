@@ -96,10 +96,55 @@ Job::events_now ()
   return events;
 }
 
-std::string
-Job::commit_output ()
+namespace {
+
+/* Whether the muxer that wrote the job's files (inside splitmuxsink with
+ * --split) stamped them with the run's time: mp4mux and qtmux do;
+ * matroskamux was given the creation time when built (pipeline.cpp). */
+bool
+stamps_run_time (GstElement *mux)
 {
-  const bool force = options->force;
+  GstElement *muxer = NULL;
+  if (mux && g_object_class_find_property (G_OBJECT_GET_CLASS (mux),
+          "muxer"))
+    g_object_get (mux, "muxer", &muxer, NULL);
+  else if (mux)
+    muxer = GST_ELEMENT (gst_object_ref (mux));
+  GstElementFactory *factory = muxer ? gst_element_get_factory (muxer) :
+      NULL;
+  const bool stamps = factory && (g_str_equal (GST_OBJECT_NAME (factory),
+          "mp4mux") || g_str_equal (GST_OBJECT_NAME (factory), "qtmux"));
+  if (muxer)
+    gst_object_unref (muxer);
+  return stamps;
+}
+
+}  // namespace
+
+void
+Job::remove_stopped_runs_files ()
+{
+  std::vector<std::string> removed;
+  auto remove = [&] (const std::string &target, bool parts) {
+    if (target.empty () || target == "-")
+      return;
+    const std::vector<std::string> found = remove_orphans (target, parts);
+    removed.insert (removed.end (), found.begin (), found.end ());
+  };
+  remove (output, options->split);
+  for (const std::string *side : {&report_path, &scores_path, &html_path})
+    remove (*side, false);
+  if (!removed.empty () && !options->quiet)
+    g_printerr ("%s: removed %zu partial file%s a stopped run left (%s%s)\n",
+        input.name.c_str (), removed.size (), removed.size () > 1 ? "s" : "",
+        removed.front ().c_str (), removed.size () > 1 ? ", ..." : "");
+}
+
+std::string
+Job::seal_output ()
+{
+  files.clear ();
+  const bool stamp = creation_time >= 0 && stamps_run_time (mux);
   if (partial) {
     if (copied_rotation > 0) {
       const std::string problem = set_video_rotation (partial->path (),
@@ -109,25 +154,46 @@ Job::commit_output ()
       note ("the input's rotation (" + std::to_string (copied_rotation) +
           " degrees clockwise) is written into the output's track header");
     }
-    const std::string problem = partial->commit (force);
-    if (problem.empty ())
-      files.push_back (output);
-    return problem;
-  }
-  g_mutex_lock (&lock);
-  std::vector<PendingFile> written = std::move (parts);
-  parts.clear ();
-  g_mutex_unlock (&lock);
-  for (PendingFile &part : written) {
-    const std::string problem = part.commit (force);
+    const std::string problem = stamp ? set_creation_time (partial->path (),
+        creation_time) : "";
     if (!problem.empty ())
       return problem;
-    files.push_back (part.target ());
+    files.push_back (output);
+    written.push_back ({output, file_size (partial->path ())});
+    return "";
   }
-  if (force)
-    for (const std::string &stale : existing_parts (output))
-      if (part_index (output, stale) > written.size ())
-        g_unlink (stale.c_str ());
+  g_mutex_lock (&lock);
+  for (PendingFile &part : parts) {
+    const std::string problem = stamp ? set_creation_time (part.path (),
+        creation_time) : "";
+    if (!problem.empty ()) {
+      g_mutex_unlock (&lock);
+      return problem;
+    }
+    files.push_back (part.target ());
+    written.push_back ({part.target (), file_size (part.path ())});
+  }
+  g_mutex_unlock (&lock);
+  return "";
+}
+
+std::string
+Job::commit_output ()
+{
+  if (partial)
+    return partial->commit (may_replace (output));
+  g_mutex_lock (&lock);
+  std::vector<PendingFile> sealed = std::move (parts);
+  parts.clear ();
+  g_mutex_unlock (&lock);
+  for (PendingFile &part : sealed) {
+    const std::string problem = part.commit (may_replace (part.target ()));
+    if (!problem.empty ())
+      return problem;
+  }
+  for (const std::string &stale : existing_parts (output))
+    if (part_index (output, stale) > sealed.size () && may_replace (stale))
+      g_unlink (stale.c_str ());
   return "";
 }
 
@@ -140,6 +206,7 @@ Job::discard_output ()
   parts.clear ();
   g_mutex_unlock (&lock);
   files.clear ();
+  written.clear ();
 }
 
 void

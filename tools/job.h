@@ -100,6 +100,13 @@ struct Job {
   std::string output;           /* trim's video (with --split: the base) */
   std::string report_path;      /* "" none, "-" standard output */
   std::string scores_path, html_path;   /* "" none */
+  bool in_shard = true;         /* this worker's to do (--shard) */
+  Provenance provenance;        /* for the report; files only */
+  /* The output's creation time, seconds from 1970; -1: the muxer's. */
+  std::int64_t creation_time = -1;
+  /* Files an unfinished earlier run wrote for this input, which it may
+   * replace (resume.h). */
+  std::vector<std::string> own_files;
 
   /* The main thread's. */
   GstElement *pipeline = nullptr;
@@ -125,7 +132,9 @@ struct Job {
   std::vector<Range> sped;
   guint64 frames_in = 0, frames_out = 0;
   GstClockTime duration_in = 0, duration_out = 0;
-  std::vector<std::string> files;       /* written, in order */
+  std::vector<std::string> files;       /* the output's, in order */
+  /* Every file written but the report, with its size, for the report. */
+  std::vector<WrittenFile> written;
   gint64 started_us = 0;
   gint64 last_progress_us = 0;
   /* The stall watchdog: frames_seen when it last changed, and when. */
@@ -171,9 +180,23 @@ struct Job {
   Progress progress_now ();
   std::vector<Event> events_now ();
 
-  /* Gives the finished files their names (replacing older ones only with
-   * --force, and then also the parts of an earlier --split run beyond this
-   * run's); returns an error message or "". */
+  /* Whether the job may replace the file at `path`: with --force, or when
+   * an unfinished earlier run of it wrote that file. */
+  bool may_replace (const std::string &path) const
+  {
+    return options->force || std::find (own_files.begin (), own_files.end (),
+        path) != own_files.end ();
+  }
+  /* Removes what a stopped earlier run left half-written beside this job's
+   * files (remove_orphans); says so on standard error. */
+  void remove_stopped_runs_files ();
+  /* Finishes the hidden output files (rotation, creation time) and lists
+   * the names they will have in `files` and `written`, so that the report
+   * can be written before they get them; returns an error message or "". */
+  std::string seal_output ();
+  /* Gives the sealed files their names (replacing older ones only as
+   * may_replace says, and then also the parts of an earlier --split run
+   * beyond this run's); returns an error message or "". */
   std::string commit_output ();
   /* Removes whatever was written for this job: only its hidden files. */
   void discard_output ();

@@ -175,6 +175,91 @@ set_video_rotation (const std::string &path, int degrees)
   return path + " has no video track to write the rotation in";
 }
 
+namespace {
+
+/* Seconds from 1904, where MP4 times count from, to 1970. */
+constexpr std::int64_t kMp4Epoch = 2082844800;
+
+/* The headers whose body starts with version/flags and then the creation
+ * and modification times: 32 bits each, 64 in version 1. */
+void
+find_timed_headers (FILE *f, std::uint64_t from, std::uint64_t to,
+    std::vector<Box> &found)
+{
+  for (const Box &box : children (f, from, to)) {
+    if (std::memcmp (box.type, "mvhd", 4) == 0
+        || std::memcmp (box.type, "tkhd", 4) == 0
+        || std::memcmp (box.type, "mdhd", 4) == 0)
+      found.push_back (box);
+    else if (std::memcmp (box.type, "trak", 4) == 0
+        || std::memcmp (box.type, "mdia", 4) == 0)
+      find_timed_headers (f, box.body, box.end, found);
+  }
+}
+
+}  // namespace
+
+std::int64_t
+movie_creation_time (const std::string &path)
+{
+  File f (std::fopen (path.c_str (), "rb"), std::fclose);
+  if (!f || fseeko (f.get (), 0, SEEK_END) != 0)
+    return -1;
+  const std::uint64_t size = (std::uint64_t) ftello (f.get ());
+  const auto moov = find (children (f.get (), 0, size), "moov");
+  const auto mvhd = moov ? find (children (f.get (), moov->body, moov->end),
+      "mvhd") : std::nullopt;
+  if (!mvhd)
+    return -1;
+  bool ok = true;
+  fseeko (f.get (), (off_t) mvhd->body, SEEK_SET);
+  const int version = (int) read_be (f.get (), 1, &ok);
+  fseeko (f.get (), (off_t) mvhd->body + 4, SEEK_SET);
+  const std::uint64_t created = read_be (f.get (), version == 1 ? 8 : 4, &ok);
+  if (!ok || created == 0 || created > (std::uint64_t) INT64_MAX
+      || mvhd->body + 4 + (version == 1 ? 8 : 4) > mvhd->end)
+    return -1;
+  return (std::int64_t) created - kMp4Epoch;
+}
+
+std::string
+set_creation_time (const std::string &path, std::int64_t unix_time)
+{
+  const std::int64_t mp4_time = unix_time + kMp4Epoch;
+  if (mp4_time < 0)
+    return "a creation time before 1904 cannot be written";
+  File f (std::fopen (path.c_str (), "r+b"), std::fclose);
+  if (!f || fseeko (f.get (), 0, SEEK_END) != 0)
+    return "cannot open " + path + " to write its creation time";
+  const std::uint64_t size = (std::uint64_t) ftello (f.get ());
+  const auto moov = find (children (f.get (), 0, size), "moov");
+  if (!moov)
+    return path + " has no movie header (moov) to write the creation time "
+        "in";
+  std::vector<Box> headers;
+  find_timed_headers (f.get (), moov->body, moov->end, headers);
+  for (const Box &box : headers) {
+    bool ok = true;
+    fseeko (f.get (), (off_t) box.body, SEEK_SET);
+    const int version = (int) read_be (f.get (), 1, &ok);
+    const int bytes = version == 1 ? 8 : 4;
+    if (!ok || box.body + 4 + 2 * bytes > box.end)
+      return path + ": a " + box.type + " header is too short";
+    if (bytes == 4 && mp4_time > (std::int64_t) UINT32_MAX)
+      return "a creation time after 2040 needs a version 1 header";
+    std::vector<unsigned char> times;
+    put_be (times, (std::uint64_t) mp4_time, bytes);
+    put_be (times, (std::uint64_t) mp4_time, bytes);
+    if (fseeko (f.get (), (off_t) box.body + 4, SEEK_SET) != 0
+        || std::fwrite (times.data (), 1, times.size (), f.get ()) !=
+        times.size ())
+      return "cannot write the creation time into " + path;
+  }
+  if (std::fflush (f.get ()) != 0)
+    return "cannot write the creation time into " + path;
+  return "";
+}
+
 std::vector<BytePatch>
 leading_gap_patches (const std::string &path, double *gap_seconds)
 {

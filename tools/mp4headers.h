@@ -8,6 +8,9 @@
  *   (ffmpeg -copyts of an MPEG-TS recording) starts its tracks 90000 s into
  *   the movie, and qtdemux then takes them for previews and plays nothing,
  *   where ffmpeg plays them; the file is read with that gap taken out.
+ * - the movie's creation time: mp4mux and qtmux write the wall-clock time
+ *   of the run into every header, so the same input never gave the same
+ *   file twice; the output takes its input's time instead.
  * No GLib types, unit-tested in tests/unit/test_mp4headers.cpp. */
 #pragma once
 
@@ -26,6 +29,16 @@ int rotation_of_orientation_tag (const std::string &tag);
  * of `degrees` clockwise (90, 180 or 270; 0 restores the identity).
  * Returns an error message naming what is wrong, or "". */
 std::string set_video_rotation (const std::string &path, int degrees);
+
+/* Seconds from 1970 (UTC) to the creation time an MP4/MOV file's movie
+ * header (mvhd) gives, or -1 when it has none (0 there means unknown). */
+std::int64_t movie_creation_time (const std::string &path);
+
+/* Sets the creation and modification times of the movie header and of
+ * every track and media header (mvhd, tkhd, mdhd) in `path` to `unix_time`
+ * (seconds from 1970, UTC). Returns an error message, or "". */
+std::string set_creation_time (const std::string &path,
+    std::int64_t unix_time);
 
 /* Bytes to read in place of the file's own at `offset`. */
 struct BytePatch {

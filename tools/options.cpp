@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -33,9 +34,12 @@ print_usage (FILE *to, const std::string &command)
     std::fprintf (to, "Usage: stillframe scan INPUT... [options]"
         "             list the events\n");
   if (!trim && !scan) {
-    std::fprintf (to, "\n'stillframe trim --help' and 'stillframe scan "
-        "--help' give each command's options;\n'stillframe --version' the "
-        "version.\n");
+    std::fprintf (to, "Usage: stillframe record SOURCE -o FOLDER [options]"
+        "   record a camera's events\n"
+        "Usage: stillframe summary REPORTS... [options]"
+        "         merge a run's reports\n"
+        "\n'stillframe COMMAND --help' gives each command's options;\n"
+        "'stillframe --version' the version.\n");
     return;
   }
   std::fprintf (to, "\nINPUT is a video file, a folder (its videos are "
@@ -79,6 +83,14 @@ print_usage (FILE *to, const std::string &command)
       "motion\n" : "");
   print_element_options (to);
   std::fprintf (to,
+      "  --from-list FILE         more inputs, one path a line (- for "
+      "standard input)\n"
+      "  --shard I/N              only part I of N of the inputs, split by "
+      "size, for\n"
+      "                           N workers (auto: a Slurm array task; "
+      "auto/N: a\n"
+      "                           Kubernetes Indexed Job); needs --report "
+      "FOLDER\n"
       "  -j, --jobs N             inputs processed at once (1)\n"
       "  --stall-timeout SECONDS  give up on an input that decodes nothing\n"
       "                           for this long (30)\n"
@@ -535,6 +547,21 @@ parse_options (int argc, char **argv, Options &o)
         once (a);
         o.stall_timeout = (GstClockTime) std::llround (time_option (a, need (),
                 0.001, 86400) * GST_SECOND);
+      } else if (a == "--from-list") {
+        once (a);
+        o.from_list = need ();
+        if (o.from_list.empty ())
+          throw BadUsage ("--from-list needs a file name (or - for standard "
+              "input)");
+      } else if (a == "--shard") {
+        once (a);
+        try {
+          o.shard = parse_shard (need (), [] (const char *name) {
+                return (const char *) std::getenv (name);
+              });
+        } catch (const std::invalid_argument &e) {
+          throw BadUsage (e.what ());
+        }
       } else if (a == "-j" || a == "--jobs") {
         once ("-j");
         o.jobs = checked_int (a, need (), 1, 64);
@@ -558,8 +585,20 @@ parse_options (int argc, char **argv, Options &o)
             " --help)");
       }
     }
-    if (o.inputs.empty ())
+    if (o.inputs.empty () && o.from_list.empty ())
       throw BadUsage ("no input given");
+    if (o.from_list == "-" && std::count (o.inputs.begin (), o.inputs.end (),
+            "-"))
+      throw BadUsage ("--from-list - reads the list from standard input, so "
+          "- cannot also be an input");
+    if (o.shard && (o.report.empty () || o.report == "-"))
+      throw BadUsage ("--shard needs --report FOLDER: each input's report "
+          "is what a restarted worker skips the done inputs by, and what "
+          "stillframe summary merges");
+    if (o.shard && (!o.csv.empty () || !o.timeline.empty ()))
+      throw BadUsage ("--csv and --timeline write one file for the whole "
+          "run, which every shard would write: merge the shards' reports "
+          "with stillframe summary instead");
     if (o.trim && o.output.empty ())
       throw BadUsage ("trim needs -o OUTPUT");
     if (o.split && o.copy)

@@ -5,10 +5,13 @@
  * by the element itself, so that every message comes from one owner. */
 #pragma once
 
+#include "shard.h"
+
 #include <gst/gst.h>
 
 #include <cstdio>
 
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -27,6 +30,11 @@ struct ElementOptions {
 struct Options : ElementOptions {
   bool trim = false;
   std::vector<std::string> inputs;
+  /* --from-list: a file naming more inputs, one a line ("-": standard
+   * input). */
+  std::string from_list;
+  /* --shard: this worker's part of the inputs. */
+  std::optional<Shard> shard;
   std::string output;
   std::string report, csv;      /* "-": standard output */
   /* Per input: per-frame scores (CSV), the visual report (HTML). */

@@ -69,6 +69,9 @@ on_split_part_location (GstElement *, guint fragment, gpointer data)
     PendingFile part (part_path (job->output, fragment + 1));
     gchar *location = g_strdup (part.path ().c_str ());
     g_mutex_lock (&job->lock);
+    /* A new part: the one before is written. */
+    if (!job->parts.empty ())
+      job->parts.back ().unlock ();
     job->parts.push_back (std::move (part));
     g_mutex_unlock (&job->lock);
     return location;
@@ -297,6 +300,23 @@ muxer_video_caps (const char *muxer)
   if (factory)
     gst_object_unref (factory);
   return caps;
+}
+
+/* The output's muxer. Matroska's creation time is set here; MP4's and
+ * MOV's are stamped once written (Job::seal_output). */
+GstElement *
+make_muxer (Job *job)
+{
+  GstElement *mux = make (muxer_for (job->output));
+  if (job->creation_time >= 0 && g_object_class_find_property
+      (G_OBJECT_GET_CLASS (mux), "creation-time")) {
+    GDateTime *created = g_date_time_new_from_unix_utc (job->creation_time);
+    if (created) {
+      g_object_set (mux, "creation-time", created, NULL);
+      g_date_time_unref (created);
+    }
+  }
+  return mux;
 }
 
 /* Frames the container cannot hold (MP4 and MOV need 16x16 at least) are
@@ -869,7 +889,7 @@ build_pipeline (Job *job)
     link_or_throw (job->cut, sink);
     if (o.copy) {
       watch_decisions (job->cut, job->gate.get ());
-      job->mux = make (muxer_for (job->output));
+      job->mux = make_muxer (job);
       GstElement *file = make ("filesink");
       /* Its data only flows once the appsinks run, in PLAYING: it must not
        * hold the pipeline in preroll. */
@@ -919,7 +939,7 @@ build_pipeline (Job *job)
       drop_preroll_gap, NULL, NULL);
   if (o.split) {
     job->mux = make ("splitmuxsink");
-    g_object_set (job->mux, "muxer", make (muxer_for (job->output)), NULL);
+    g_object_set (job->mux, "muxer", make_muxer (job), NULL);
     g_signal_connect (job->mux, "format-location",
         G_CALLBACK (on_split_part_location), job);
     gst_bin_add (bin, job->mux);
@@ -933,7 +953,7 @@ build_pipeline (Job *job)
     return;
   }
   gst_object_unref (cut_src);
-  job->mux = make (muxer_for (job->output));
+  job->mux = make_muxer (job);
   GstElement *sink = make ("filesink");
   g_object_set (sink, "location", job->partial->path ().c_str (), NULL);
   gst_bin_add_many (bin, job->mux, sink, NULL);

@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "plan.h"
 
+#include "jsonvalue.h"
+#include "resume.h"
+#include "textformat.h"
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
@@ -79,6 +87,45 @@ stem_of (const std::string &path)
   g_free (base);
   const std::size_t dot = stem.rfind ('.');
   return dot == std::string::npos || dot == 0 ? stem : stem.substr (0, dot);
+}
+
+std::vector<std::string>
+names_in_folder (const std::vector<std::string> &paths)
+{
+  auto folders_of = [] (const std::string &path) {
+    std::vector<std::string> parts;
+    std::size_t at = 0;
+    for (std::size_t slash; (slash = path.find ('/', at)) !=
+        std::string::npos; at = slash + 1)
+      parts.push_back (path.substr (at, slash - at));
+    return parts;
+  };
+  std::size_t shared = SIZE_MAX;
+  std::vector<std::string> common;
+  for (const std::string &path : paths) {
+    const std::vector<std::string> folders = folders_of (path);
+    if (shared == SIZE_MAX) {
+      common = folders;
+      shared = folders.size ();
+    }
+    std::size_t same = 0;
+    while (same < shared && same < folders.size ()
+        && folders[same] == common[same])
+      same++;
+    shared = same;
+  }
+  std::vector<std::string> names;
+  for (const std::string &path : paths) {
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < shared; i++)
+      at = path.find ('/', at) + 1;
+    const std::string relative = path.substr (at);
+    const std::size_t slash = relative.rfind ('/');
+    const std::string folder = slash == std::string::npos ? "" :
+        relative.substr (0, slash + 1);
+    names.push_back (folder + stem_of (relative));
+  }
+  return names;
 }
 
 /* Why the run would harm a file, or "": an output that is an input (by
@@ -167,17 +214,61 @@ write_problem (const std::string &path, bool force, bool folder_made_later)
 
 namespace {
 
-/* Expands folders, names what each input writes, and checks everything;
- * jobs for inputs without problems go to `pending`. */
-int
-plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
+/* The folder `path` would be written in does not exist yet. */
+bool
+folder_missing (const std::string &path)
 {
-  /* Inputs: files, FIFOs, file:// URIs, folders, standard input. */
-  std::vector<Input> inputs;
+  gchar *folder = g_path_get_dirname (path.c_str ());
+  const bool missing = !g_file_test (folder, G_FILE_TEST_IS_DIR);
+  g_free (folder);
+  return missing;
+}
+
+/* An input found on the command line, in a folder or in --from-list, and
+ * what is wrong with it ("": nothing), reported by the shard it falls to. */
+struct Candidate {
+  Input input;
+  std::string problem;
+  std::uint64_t bytes = 0;
+  std::int64_t mtime_ns = 0;
+  bool mine = true;             /* in this worker's shard */
+};
+
+/* --from-list's paths, after those on the command line; false (said)
+ * when the list cannot be read. */
+bool
+read_input_list (const std::string &list, std::vector<std::string> &given)
+{
+  std::string text;
+  const std::string problem = read_whole_file (list, &text);
+  if (!problem.empty ()) {
+    std::fprintf (stderr, "stillframe: --from-list %s: %s\n", list.c_str (),
+        problem.c_str ());
+    return false;
+  }
+  const std::vector<std::string> lines = list_lines (text);
+  given.insert (given.end (), lines.begin (), lines.end ());
+  const std::size_t listed = lines.size ();
+  if (listed == 0) {
+    std::fprintf (stderr, "stillframe: --from-list %s: names no input\n",
+        list.c_str ());
+    return false;
+  }
+  return true;
+}
+
+/* The inputs named: files, FIFOs, file:// URIs, folders, standard input.
+ * Problems of the whole run are said here (returned as the exit code);
+ * those of one input are left in its candidate. */
+int
+find_inputs (const std::vector<std::string> &all_given,
+    std::vector<Candidate> &found_inputs)
+{
   int status = EXIT_DONE;
   bool stdin_used = false;
-  for (const std::string &given : o.inputs) {
-    Input input;
+  for (const std::string &given : all_given) {
+    Candidate c;
+    Input &input = c.input;
     input.name = given;
     input.path = given;
     if (given == "-") {
@@ -190,7 +281,7 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
       stdin_used = true;
       input.kind = Input::Kind::Stdin;
       input.path.clear ();
-      inputs.push_back (input);
+      found_inputs.push_back (c);
       continue;
     }
     if (gst_uri_is_valid (given.c_str ()) && given.find ("://") !=
@@ -198,10 +289,9 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
       gchar *file = g_str_has_prefix (given.c_str (), "file:") ?
           g_filename_from_uri (given.c_str (), NULL, NULL) : NULL;
       if (!file) {
-        std::fprintf (stderr, "stillframe: %s: not an input stillframe "
-            "reads (files, file:// URIs, folders and - for standard "
-            "input)\n", given.c_str ());
-        status = EXIT_BAD_INPUT;
+        c.problem = "not an input stillframe reads (files, file:// URIs, "
+            "folders and - for standard input)";
+        found_inputs.push_back (c);
         continue;
       }
       input.path = file;
@@ -225,29 +315,215 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
             "folder\n", given.c_str ());
         status = EXIT_BAD_INPUT;
       }
-      for (const std::string &path : found)
-        inputs.push_back ({path, Input::Kind::File, path});
+      for (const std::string &path : found) {
+        Candidate file;
+        file.input = {path, Input::Kind::File, path};
+        if (stat (path.c_str (), &st) == 0) {
+          file.bytes = (std::uint64_t) st.st_size;
+          file.mtime_ns = (std::int64_t) st.st_mtim.tv_sec * 1000000000 +
+              st.st_mtim.tv_nsec;
+        }
+        found_inputs.push_back (file);
+      }
       continue;
     }
-    std::string problem;
     if (stat (input.path.c_str (), &st) != 0)
-      problem = errno == ENOENT ? "no such file" : g_strerror (errno);
+      c.problem = errno == ENOENT ? "no such file" : g_strerror (errno);
     else if (access (input.path.c_str (), R_OK) != 0)
-      problem = "cannot be read (permission denied)";
+      c.problem = "cannot be read (permission denied)";
     else if (S_ISFIFO (st.st_mode) || S_ISCHR (st.st_mode))
       input.kind = Input::Kind::Pipe;
     else if (!S_ISREG (st.st_mode))
-      problem = "not a file that can be read";
-    if (!problem.empty ()) {
-      std::fprintf (stderr, "stillframe: %s: %s\n", given.c_str (),
-          problem.c_str ());
-      status = EXIT_BAD_INPUT;
-      continue;
+      c.problem = "not a file that can be read";
+    else {
+      c.bytes = (std::uint64_t) st.st_size;
+      c.mtime_ns = (std::int64_t) st.st_mtim.tv_sec * 1000000000 +
+          st.st_mtim.tv_nsec;
     }
-    inputs.push_back (input);
+    found_inputs.push_back (c);
+  }
+  return status;
+}
+
+/* Marks this worker's part of the inputs (all of them without --shard). */
+int
+mark_shard (const Options &o, std::vector<Candidate> &candidates)
+{
+  if (!o.shard)
+    return EXIT_DONE;
+  for (const Candidate &c : candidates)
+    if (c.input.kind != Input::Kind::File && c.problem.empty ()) {
+      std::fprintf (stderr, "stillframe: --shard: %s is not a file, and a "
+          "pipe can be read by one worker only\n", c.input.name.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  std::vector<ShardItem> items;
+  std::uint64_t total = 0, bytes = 0;
+  for (const Candidate &c : candidates) {
+    items.push_back ({c.input.name, c.bytes});
+    total += c.bytes;
+  }
+  const std::vector<unsigned> shard_of = assign_shards (items,
+      o.shard->count);
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < candidates.size (); i++) {
+    candidates[i].mine = shard_of[i] == o.shard->index;
+    if (candidates[i].mine) {
+      count++;
+      bytes += candidates[i].bytes;
+    }
+  }
+  if (!o.quiet)
+    std::fprintf (stderr, "stillframe: shard %u/%u (%s): %zu of %zu inputs, "
+        "%s of %s\n", o.shard->index + 1, o.shard->count,
+        o.shard->source.c_str (), count, candidates.size (),
+        size_text (bytes).c_str (), size_text (total).c_str ());
+  return EXIT_DONE;
+}
+
+/* Every option that shapes what a job writes, as its report records them
+ * (the run's own files, the parallelism and the shard do not). */
+std::vector<std::pair<std::string, std::string>>
+options_of (const Job &job)
+{
+  const Options &o = *job.options;
+  std::vector<std::pair<std::string, std::string>> options;
+  if (o.trim) {
+    options.emplace_back ("output", job.output);
+    if (o.split)
+      options.emplace_back ("split", "true");
+    if (o.copy)
+      options.emplace_back ("copy", "true");
+    else {
+      options.emplace_back ("quality", std::to_string (o.quality));
+      options.emplace_back ("preset", o.preset);
+    }
+  }
+  if (o.fast)
+    options.emplace_back ("fast", "true");
+  if (o.has_range ()) {
+    options.emplace_back ("start", fixed_seconds (o.range_start));
+    options.emplace_back ("end", o.range_end >= 0 ? fixed_seconds
+        (o.range_end) : "end");
+  }
+  options.insert (options.end (), o.detect_props.begin (),
+      o.detect_props.end ());
+  options.insert (options.end (), o.cut_props.begin (), o.cut_props.end ());
+  if (!job.scores_path.empty ())
+    options.emplace_back ("scores", job.scores_path);
+  if (!job.html_path.empty ())
+    options.emplace_back ("html", job.html_path);
+  return options;
+}
+
+/* What the job's report will say produced it, and the creation time its
+ * output takes: the input's own (an MP4/MOV movie header's), or else the
+ * time the input was last written, so that the same input gives the same
+ * file, byte for byte, whenever and wherever it is done. */
+void
+describe_origin (Job &job, std::uint64_t bytes, std::int64_t mtime_ns)
+{
+  Provenance &p = job.provenance;
+  p.command = job.options->trim ? "trim" : "scan";
+  p.version = VERSION;
+  p.input_bytes = bytes;
+  p.input_mtime_ns = mtime_ns;
+  p.options = options_of (job);
+  const std::string ext = extension_of (job.input.path);
+  const std::int64_t recorded = ext == ".mp4" || ext == ".m4v"
+      || ext == ".mov" || ext == ".3gp" ?
+      movie_creation_time (job.input.path) : -1;
+  job.creation_time = recorded >= 0 ? recorded : mtime_ns / 1000000000;
+}
+
+/* Whether the job's report from an earlier run lets it be skipped or done
+ * again (resume.h); says so. */
+ResumeVerdict
+resume_verdict (Job &job)
+{
+  const std::string &report = job.report_path;
+  if (job.options->force || report.empty () || report == "-"
+      || job.provenance.command.empty () || !name_taken (report))
+    return ResumeVerdict::Unrelated;
+  std::string text;
+  ResumeDecision decision;
+  if (!read_whole_file (report, &text, kMaxReportBytes).empty ())
+    return ResumeVerdict::Unrelated;
+  try {
+    const ReportData earlier = read_report (JsonValue::parse (text));
+    decision = judge_resume (earlier, job.input.name, job.provenance,
+        [] (const std::string &path) -> std::optional<std::uint64_t> {
+          GStatBuf file;
+          if (g_lstat (path.c_str (), &file) != 0 || !S_ISREG (file.st_mode))
+            return std::nullopt;
+          return (std::uint64_t) file.st_size;
+        });
+  } catch (const std::invalid_argument &) {
+    /* Not a report of ours: the usual rule for an existing file. */
+  }
+  const char *name = job.input.name.c_str ();
+  switch (decision.verdict) {
+    case ResumeVerdict::Done:
+      if (!job.options->quiet)
+        std::fprintf (stderr, "%s: done already (%s), skipped\n", name,
+            report.c_str ());
+      break;
+    case ResumeVerdict::Redo:
+      job.own_files = decision.own_files;
+      job.own_files.push_back (report);
+      if (!job.options->quiet)
+        std::fprintf (stderr, "%s: done again: the earlier run's report says "
+            "%s\n", name, decision.why.c_str ());
+      break;
+    case ResumeVerdict::Stale:
+      std::fprintf (stderr, "stillframe: %s: report %s exists, but %s (use "
+          "--force to do it again)\n", name, report.c_str (),
+          decision.why.c_str ());
+      break;
+    case ResumeVerdict::Unrelated:
+      break;
+  }
+  return decision.verdict;
+}
+
+/* Expands folders, names what each input writes, and checks everything;
+ * jobs for inputs without problems go to `pending`. */
+int
+plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
+{
+  std::vector<std::string> given = o.inputs;
+  if (!o.from_list.empty () && !read_input_list (o.from_list, given))
+    return EXIT_BAD_INPUT;
+  std::vector<Candidate> candidates;
+  int status = find_inputs (given, candidates);
+  if (status != EXIT_DONE && candidates.empty ())
+    return status;
+  /* How outputs are named is decided by all the inputs, whichever part
+   * this worker does. */
+  const bool many = std::count_if (candidates.begin (), candidates.end (),
+      [] (const Candidate &c) { return c.problem.empty (); }) > 1
+      || std::any_of (given.begin (), given.end (),
+          [] (const std::string &g) {
+            return g_file_test (g.c_str (), G_FILE_TEST_IS_DIR);
+          });
+  if (const int shard_status = mark_shard (o, candidates); shard_status)
+    return shard_status;
+  /* Every input is planned, so that clashes between shards are found; only
+   * this shard's problems are said, and only its jobs kept. */
+  std::vector<Input> inputs;
+  std::vector<const Candidate *> planned;
+  for (const Candidate &c : candidates) {
+    if (c.problem.empty ()) {
+      inputs.push_back (c.input);
+      planned.push_back (&c);
+    } else if (c.mine) {
+      std::fprintf (stderr, "stillframe: %s: %s\n", c.input.name.c_str (),
+          c.problem.c_str ());
+      status = EXIT_BAD_INPUT;
+    }
   }
   if (inputs.empty ())
-    return status == EXIT_DONE ? EXIT_BAD_INPUT : status;
+    return status == EXIT_DONE && !o.shard ? EXIT_BAD_INPUT : status;
   for (const Input &input : inputs)
     if (o.has_range () && input.kind != Input::Kind::File) {
       std::fprintf (stderr, "stillframe: --start and --end: %s is not a "
@@ -263,10 +539,6 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
 
   /* What each input writes: one file, or a folder of them when there are
    * several inputs, one was a folder, or the option names a folder. */
-  const bool many = inputs.size () > 1 || std::any_of (o.inputs.begin (),
-      o.inputs.end (), [] (const std::string &given) {
-        return g_file_test (given.c_str (), G_FILE_TEST_IS_DIR);
-      });
   const bool output_folder = o.trim && (many || names_folder (o.output));
   /* Each input's own side files: one file, or a folder of them. */
   struct SideFile {
@@ -288,14 +560,26 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
         ".mp4, .mkv or .mov)\n", o.output.c_str ());
     return EXIT_BAD_INPUT;
   }
+  /* Names in an output folder: the inputs' own paths from the folder they
+   * share, so that cam1/10.mp4 and cam2/10.mp4 do not clash. */
+  std::vector<std::string> files;
+  for (const Input &input : inputs)
+    if (input.kind != Input::Kind::Stdin) {
+      gchar *absolute = g_canonicalize_filename (input.path.c_str (), NULL);
+      files.push_back (absolute);
+      g_free (absolute);
+    }
+  const std::vector<std::string> file_names = names_in_folder (files);
   std::vector<std::unique_ptr<Job>> jobs;
   std::vector<Written> written;
-  for (const Input &input : inputs) {
+  for (std::size_t i = 0, file = 0; i < inputs.size (); i++) {
+    const Input &input = inputs[i];
     auto job = std::make_unique<Job> ();
     job->options = &o;
     job->input = input;
+    job->in_shard = planned[i]->mine;
     const std::string stem = input.kind == Input::Kind::Stdin ? "stdin" :
-        stem_of (input.path);
+        file_names[file++];
     if (o.trim) {
       job->output = output_folder ? in_folder (o.output, stem +
           (extension_of (input.path) == ".mkv" ? ".mkv" : ".mp4")) :
@@ -313,6 +597,8 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
         written.push_back ({path, many ? std::string ("the ") + side.what +
               " of " + input.name : side.option});
     }
+    if (input.kind == Input::Kind::File)
+      describe_origin (*job, planned[i]->bytes, planned[i]->mtime_ns);
     jobs.push_back (std::move (job));
   }
   /* The run's own files. */
@@ -320,7 +606,7 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
     if (!own->empty () && *own != "-")
       written.push_back ({*own, own == &o.csv ? "--csv" : "--timeline"});
   /* The index of several inputs' pages. */
-  const bool html_folder = sides[2].folder;
+  const bool html_folder = sides[2].folder && !o.shard;
   if (html_folder)
     written.push_back ({in_folder (o.html, "index.html"), "--html's index"});
 
@@ -365,21 +651,37 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   }
   /* Each input's own files: a problem skips that input only. */
   for (auto &job : jobs) {
+    if (!job->in_shard)
+      continue;
     std::string problem;
+    switch (resume_verdict (*job)) {
+      case ResumeVerdict::Done:
+        continue;
+      case ResumeVerdict::Stale:
+        status = EXIT_BAD_INPUT;
+        continue;
+      default:
+        break;
+    }
+    auto unowned_part = [&] () {
+      for (const std::string &part : existing_parts (job->output))
+        if (!job->may_replace (part))
+          return part;
+      return std::string ();
+    };
     if (o.trim) {
       if (!muxer_for (job->output))
         problem = "output " + job->output + ": unknown container (use .mp4, "
             ".mkv or .mov)";
-      else if (o.split && !o.force && !existing_parts (job->output).empty ())
-        problem = "output " + existing_parts (job->output).front () +
-            " exists (use --force to overwrite)";
+      else if (o.split && !unowned_part ().empty ())
+        problem = "output " + unowned_part () + " exists (use --force to "
+            "overwrite)";
       else if (!o.split)
-        problem = write_problem (job->output, o.force, output_folder
-            && !g_file_test (o.output.c_str (), G_FILE_TEST_IS_DIR));
+        problem = write_problem (job->output, job->may_replace (job->output),
+            output_folder && folder_missing (job->output));
       else      /* the parts' folder; any part was checked above */
         problem = write_problem (part_path (job->output, 1), true,
-            output_folder && !g_file_test (o.output.c_str (),
-                G_FILE_TEST_IS_DIR));
+            output_folder && folder_missing (job->output));
       if (!problem.empty () && problem.find ("exists") == std::string::npos
           && problem.compare (0, 7, "output ") != 0)
         problem = "output " + problem;
@@ -388,8 +690,8 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
       const std::string &path = (*job).*side.path;
       if (!problem.empty () || path.empty () || path == "-")
         continue;
-      problem = write_problem (path, o.force, side.folder
-          && !g_file_test (side.given.c_str (), G_FILE_TEST_IS_DIR));
+      problem = write_problem (path, job->may_replace (path), side.folder
+          && folder_missing (path));
       if (!problem.empty ())
         problem = std::string (side.what) + " " + problem;
     }
@@ -405,19 +707,26 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   if (pending.empty ())
     return status;
   /* Checked: now the folders may be made. */
-  if (output_folder && g_mkdir_with_parents (o.output.c_str (), 0777) != 0) {
-    std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
-        o.output.c_str (), g_strerror (errno));
-    pending.clear ();
-    return EXIT_BAD_INPUT;
-  }
-  for (const SideFile &side : sides)
-    if (side.folder && g_mkdir_with_parents (side.given.c_str (), 0777) != 0) {
-      std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
-          side.given.c_str (), g_strerror (errno));
-      pending.clear ();
-      return EXIT_BAD_INPUT;
+  for (const auto &job : pending) {
+    std::vector<std::string> made;
+    if (output_folder)
+      made.push_back (job->output);
+    for (const SideFile &side : sides)
+      if (side.folder)
+        made.push_back ((*job).*side.path);
+    for (const std::string &path : made) {
+      gchar *folder = g_path_get_dirname (path.c_str ());
+      const bool failed = g_mkdir_with_parents (folder, 0777) != 0;
+      if (failed)
+        std::fprintf (stderr, "stillframe: cannot make the folder %s: %s\n",
+            folder, g_strerror (errno));
+      g_free (folder);
+      if (failed) {
+        pending.clear ();
+        return EXIT_BAD_INPUT;
+      }
     }
+  }
   return status;
 }
 

@@ -23,6 +23,13 @@ bool is_video_file (const std::string &path);
 /* "a" for "dir/a.mp4". */
 std::string stem_of (const std::string &path);
 
+/* The names of inputs (absolute paths) in an output folder, without their
+ * extensions: each one's path from the folder they all share ("a" for the
+ * only input /v/a.mp4; "cam1/10" and "cam2/10" for /v/cam1/10.mp4 and
+ * /v/cam2/10.mp4). */
+std::vector<std::string> names_in_folder (
+    const std::vector<std::string> &paths);
+
 /* A path that will be written, and what it is for (in messages). */
 struct Written {
   std::string path, what;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "report.h"
 
+#include "jsonvalue.h"
 #include "textformat.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <cstdio>
 #include <sstream>
 
@@ -146,6 +148,14 @@ one_line (const std::string &json)
   return out + "\n";
 }
 
+bool
+input_done (const ReportData &r)
+{
+  /* The exit codes of options.h: done, damaged input, nothing kept. */
+  return (r.exit_status == 0 || r.exit_status == 3 || r.exit_status == 4)
+      && !r.interrupted;
+}
+
 std::string
 report_json (const ReportData &r)
 {
@@ -213,9 +223,167 @@ report_json (const ReportData &r)
         ", \"fallback\": " << (d.fallback.empty () ?
             std::string ("null") : json_string (d.fallback)) << "},\n";
   }
+  j << "  \"exit_status\": " << r.exit_status << ",\n";
+  const Provenance &p = r.produced_by;
+  if (!p.command.empty ()) {
+    j << "  \"produced_by\": {\"stillframe\": " << json_string (p.version) <<
+        ", \"command\": " << json_string (p.command) << ", \"input_bytes\": "
+        << p.input_bytes << ", \"input_mtime_ns\": " << p.input_mtime_ns <<
+        ", \"options\": {";
+    for (std::size_t i = 0; i < p.options.size (); i++)
+      j << (i ? ", " : "") << json_string (p.options[i].first) << ": " <<
+          json_string (p.options[i].second);
+    j << "}},\n  \"written\": [";
+    for (std::size_t i = 0; i < r.written.size (); i++)
+      j << (i ? ", " : "") << "{\"path\": " << json_string (r.written[i].path)
+          << ", \"bytes\": " << r.written[i].bytes << "}";
+    j << "],\n";
+  }
   j << "  \"error\": " << (r.error.empty () ? std::string ("null") :
       json_string (r.error)) << "\n}\n";
   return j.str ();
+}
+
+namespace {
+
+[[noreturn]] void
+not_a_report (const std::string &why)
+{
+  throw std::invalid_argument ("not a stillframe report: " + why);
+}
+
+const JsonValue &
+member (const JsonValue &object, const char *key, JsonValue::Type type)
+{
+  const JsonValue *v = object.get (key);
+  if (!v || !v->is (type))
+    not_a_report (std::string ("no ") + key);
+  return *v;
+}
+
+std::vector<Range>
+ranges_of (const JsonValue &list)
+{
+  std::vector<Range> ranges;
+  for (const JsonValue &pair : list.items ()) {
+    if (pair.items ().size () != 2 || !pair.items ()[0].as_number ()
+        || !pair.items ()[1].as_number ())
+      not_a_report ("a range is not two numbers");
+    ranges.push_back ({*pair.items ()[0].as_number (),
+          *pair.items ()[1].as_number ()});
+  }
+  return ranges;
+}
+
+std::vector<std::pair<std::string, std::string>>
+strings_of (const JsonValue &object)
+{
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto &[key, value] : object.members ()) {
+    if (!value.as_string ())
+      not_a_report (key + " is not a string");
+    pairs.emplace_back (key, *value.as_string ());
+  }
+  return pairs;
+}
+
+}  // namespace
+
+ReportData
+read_report (const JsonValue &json)
+{
+  using Type = JsonValue::Type;
+  if (!json.is (Type::Object))
+    not_a_report ("no object");
+  const JsonValue *version = json.get ("version");
+  if (!version || version->as_u64 () != std::uint64_t (1))
+    not_a_report ("no version 1");
+  ReportData r;
+  r.input = *member (json, "input", Type::String).as_string ();
+  if (const JsonValue *out = json.get ("output_video_path"); out
+      && out->as_string ())
+    r.output = *out->as_string ();
+  if (const JsonValue *files = json.get ("output_files")) {
+    r.split = true;
+    for (const JsonValue &f : files->items ())
+      if (f.as_string ())
+        r.files.push_back (*f.as_string ());
+  } else if (!r.output.empty ()) {
+    r.files.push_back (r.output);
+  }
+  r.duration_in = json.number_at ("duration_in");
+  r.duration_out = json.number_at ("duration_out");
+  if (const JsonValue *range = json.get ("range"); range
+      && range->is (Type::Object)) {
+    r.range_start = range->number_at ("start");
+    r.range_end = range->number_at ("end", -1);
+  }
+  r.frames_in = (std::uint64_t) json.number_at ("frames_in");
+  r.frames_out = (std::uint64_t) json.number_at ("frames_out");
+  r.kept = ranges_of (member (json, "kept", Type::Array));
+  if (const JsonValue *sped = json.get ("sped")) {
+    r.speed_static = json.number_at ("speed_static");
+    r.sped = ranges_of (*sped);
+  }
+  for (const JsonValue &e : member (json, "events", Type::Array).items ()) {
+    Event event;
+    event.start = e.number_at ("start");
+    event.end = e.number_at ("end");
+    event.peak = e.number_at ("peak_score");
+    if (const JsonValue *box = e.get ("box")) {
+      event.x0 = (int) box->number_at ("x");
+      event.y0 = (int) box->number_at ("y");
+      event.x1 = event.x0 + (int) box->number_at ("width");
+      event.y1 = event.y0 + (int) box->number_at ("height");
+    }
+    r.events.push_back (event);
+  }
+  if (const JsonValue *settings = json.get ("settings"))
+    r.settings = strings_of (*settings);
+  r.interrupted = json.bool_at ("interrupted");
+  r.damaged_input = json.bool_at ("damaged_input");
+  r.nothing_kept = json.bool_at ("nothing_kept");
+  if (const JsonValue *notes = json.get ("notes"))
+    for (const JsonValue &n : notes->items ())
+      if (n.as_string ())
+        r.notes.push_back (*n.as_string ());
+  if (const JsonValue *d = json.get ("decoded"); d && d->is (Type::Object)) {
+    r.fast = true;
+    r.decoded.gops = (std::uint64_t) d->number_at ("gops");
+    r.decoded.gops_decoded = (std::uint64_t) d->number_at ("gops_decoded");
+    r.decoded.frames = (std::uint64_t) d->number_at ("frames");
+    r.decoded.frames_decoded = (std::uint64_t) d->number_at
+        ("frames_decoded");
+    r.decoded.long_gops = (std::size_t) d->number_at ("long_gops");
+    r.decoded.forced_gops = (std::uint64_t) d->number_at ("forced_gops");
+    r.decoded.fallback = d->string_at ("fallback");
+  }
+  r.exit_status = (int) json.number_at ("exit_status");
+  if (const JsonValue *p = json.get ("produced_by"); p
+      && p->is (Type::Object)) {
+    Provenance &made = r.produced_by;
+    made.command = p->string_at ("command");
+    made.version = p->string_at ("stillframe");
+    const JsonValue *bytes = p->get ("input_bytes");
+    const JsonValue *mtime = p->get ("input_mtime_ns");
+    if (!bytes || !bytes->as_u64 () || !mtime || !mtime->as_i64 ())
+      not_a_report ("produced_by has no input size and time");
+    made.input_bytes = *bytes->as_u64 ();
+    made.input_mtime_ns = *mtime->as_i64 ();
+    if (const JsonValue *options = p->get ("options"))
+      made.options = strings_of (*options);
+    r.trim = made.command == "trim";
+    for (const JsonValue &w : member (json, "written", Type::Array).items ()) {
+      const JsonValue *size = w.get ("bytes");
+      if (!w.get ("path") || !size || !size->as_u64 ())
+        not_a_report ("a written file without its path and size");
+      r.written.push_back ({w.string_at ("path"), *size->as_u64 ()});
+    }
+  }
+  if (const JsonValue *error = json.get ("error"); error
+      && error->as_string ())
+    r.error = *error->as_string ();
+  return r;
 }
 
 const char *const kCsvHeader =

@@ -88,6 +88,35 @@ struct DecodeShare {
   std::uint64_t forced_gops = 0;
 };
 
+/* What made a report, so that a later run can tell the job is done
+ * (resume.h): the command and every option that shapes what it writes, and
+ * the input as it was read. */
+struct Provenance {
+  std::string command;                  /* "trim" or "scan"; "" unknown */
+  std::string version;                  /* stillframe's */
+  std::uint64_t input_bytes = 0;
+  std::int64_t input_mtime_ns = 0;
+  std::vector<std::pair<std::string, std::string>> options;
+
+  /* Equal as far as resuming goes: all but the version. */
+  bool same_job (const Provenance &other) const
+  {
+    return command == other.command && input_bytes == other.input_bytes
+        && input_mtime_ns == other.input_mtime_ns && options == other.options;
+  }
+};
+
+/* A file the job wrote, and its size once complete. */
+struct WrittenFile {
+  std::string path;
+  std::uint64_t bytes = 0;
+
+  bool operator== (const WrittenFile &other) const
+  {
+    return path == other.path && bytes == other.bytes;
+  }
+};
+
 /* Everything a report says about one input. */
 struct ReportData {
   std::string input;
@@ -111,10 +140,28 @@ struct ReportData {
   std::string error;
   bool fast = false;
   DecodeShare decoded;
+  int exit_status = 0;                  /* the input's, as the run's codes */
+  Provenance produced_by;
+  /* Every file written for the input but the report, with its size. */
+  std::vector<WrittenFile> written;
 };
+
+/* Whether the report says its input was done, so that doing it again
+ * would give the same: it ended done, with damaged input (what could be
+ * read was written) or with nothing moving, and was not interrupted. */
+bool input_done (const ReportData &report);
+
+/* A report is small: a larger file is no report (read back with this
+ * limit). */
+constexpr std::uint64_t kMaxReportBytes = 64 << 20;
 
 /* The JSON report (version 1), pretty-printed. */
 std::string report_json (const ReportData &report);
+class JsonValue;
+/* A report read back (stillframe summary, resuming a run): what
+ * report_json writes. Throws std::invalid_argument when `json` is no
+ * stillframe report. */
+ReportData read_report (const JsonValue &json);
 /* JSON without line breaks, for reports on standard output (JSON Lines). */
 std::string one_line (const std::string &json);
 

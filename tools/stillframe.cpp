@@ -5,6 +5,7 @@
  *   stillframe trim INPUT... -o OUTPUT [options]
  *   stillframe scan INPUT... [options]
  *   stillframe record SOURCE -o FOLDER [options]
+ *   stillframe summary REPORTS... [options]
  *
  * It builds GStreamer pipelines around stillframedetect and stillframecut:
  * decode, detect, cut (video and audio at the same running times), encode,
@@ -24,6 +25,7 @@
 #include "options.h"
 #include "plan.h"
 #include "record.h"
+#include "summarycommand.h"
 #include "supervise.h"
 
 #include <gst/gst.h>
@@ -43,6 +45,8 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   if (argc > 1 && std::string (argv[1]) == "record")
     return run_record (argc, argv);
+  if (argc > 1 && std::string (argv[1]) == "summary")
+    return run_summary (argc, argv);
   Options options;
   const int parsed = parse_options (argc, argv, options);
   if (parsed < 0)

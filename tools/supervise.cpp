@@ -92,6 +92,9 @@ report_of (Job *job, const std::vector<Range> &kept,
   r.nothing_kept = job->nothing_kept;
   r.notes = job->notes;
   r.error = job->error;
+  r.exit_status = job->status;
+  r.produced_by = job->provenance;
+  r.written = job->written;
   if (job->fast) {
     r.fast = true;
     r.decoded = job->fast->share_now ();
@@ -366,11 +369,14 @@ finish_job (Job *job)
     if (!job->interrupted)
       job->status = EXIT_NOTHING_KEPT;
   }
-  std::string commit_error;
+  /* The output gets its name last, after the report that lists it: a
+   * worker killed in between leaves a report that a restart redoes, never
+   * an output that no report accounts for (resume.h). */
+  std::string seal_error;
   if (succeeded && !job->nothing_kept)
-    commit_error = job->commit_output ();
-  if (!commit_error.empty ()) {
-    job->fail (commit_error);
+    seal_error = job->seal_output ();
+  if (!seal_error.empty ()) {
+    job->fail (seal_error);
     job->status = EXIT_RUNTIME;
   }
   if ((job->status != EXIT_DONE && job->status != EXIT_DAMAGED_INPUT)
@@ -414,7 +420,10 @@ finish_job (Job *job)
     if (reported && !app.aborted && error.empty ()) {
       error = job->scores->append (job->scores_rows);
       if (error.empty ())
-        error = job->scores->commit (o.force);
+        error = job->scores->commit (job->may_replace (job->scores_path));
+      if (error.empty ())
+        job->written.push_back ({job->scores_path, file_size
+              (job->scores_path)});
     }
     if (!error.empty () && job->scores_error.empty ()) {
       g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
@@ -432,13 +441,17 @@ finish_job (Job *job)
       page.scores = job->plotted_scores.points ();
       page.threshold = job->threshold;
       page.thumbnails = job->thumbnails->take_all ();
-      error = write_whole_file (job->html_path, html_page (page), o.force);
+      const std::string html = html_page (page);
+      error = write_whole_file (job->html_path, html, job->may_replace
+          (job->html_path));
       if (!error.empty ()) {
         g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
         job->status = EXIT_RUNTIME;
+      } else {
+        job->written.push_back ({job->html_path, html.size ()});
       }
     }
-    if (job->html_path != o.html) {
+    if (job->html_path != o.html && !o.shard) {
       HtmlIndexEntry entry;
       entry.input = job->input.name;
       if (reported && error.empty ()) {
@@ -454,16 +467,34 @@ finish_job (Job *job)
     }
     job->thumbnails.reset ();
   }
+  const bool report_file = !job->report_path.empty ()
+      && job->report_path != "-" && !app.aborted;
   if (!job->report_path.empty () && !app.aborted) {
     const std::string json = report_json (report_of (job, kept, events));
     if (job->report_path == "-") {
       result.stdout_report = one_line (json);
     } else {
       const std::string error = write_whole_file (job->report_path, json,
-          o.force);
+          job->may_replace (job->report_path));
       if (!error.empty ()) {
         g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
         job->status = EXIT_RUNTIME;
+        job->discard_output ();
+      }
+    }
+  }
+  if (!job->files.empty ()) {
+    const std::string error = job->commit_output ();
+    if (!error.empty ()) {
+      g_printerr ("stillframe: %s: %s\n", name.c_str (), error.c_str ());
+      job->fail (error);
+      job->status = EXIT_RUNTIME;
+      job->discard_output ();
+      /* The report listed the output: it says what happened instead. */
+      if (report_file) {
+        job->own_files.push_back (job->report_path);
+        write_whole_file (job->report_path, report_json (report_of (job,
+                    kept, events)), true);
       }
     }
   }
@@ -671,6 +702,7 @@ on_bus (GstBus *, GstMessage *msg, gpointer data)
 void
 start_job (Job *job)
 {
+  job->remove_stopped_runs_files ();
   try {
     build_pipeline (job);
   } catch (const std::exception &e) {

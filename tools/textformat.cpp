@@ -140,6 +140,42 @@ fixed_seconds (double seconds)
   return text;
 }
 
+std::vector<std::string>
+list_lines (const std::string &text)
+{
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < text.size ();) {
+    std::size_t end = text.find ('\n', at);
+    if (end == std::string::npos)
+      end = text.size ();
+    std::string line = text.substr (at, end - at);
+    if (!line.empty () && line.back () == '\r')
+      line.pop_back ();
+    if (!line.empty ())
+      lines.push_back (std::move (line));
+    at = end + 1;
+  }
+  return lines;
+}
+
+std::string
+size_text (std::uint64_t bytes)
+{
+  static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = (double) bytes;
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < sizeof units / sizeof *units) {
+    value /= 1024;
+    unit++;
+  }
+  char text[32];
+  if (unit == 0)
+    std::snprintf (text, sizeof text, "%llu B", (unsigned long long) bytes);
+  else
+    std::snprintf (text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
 std::string
 clock_string (double seconds)
 {

@@ -4,7 +4,9 @@
  * No GLib types, unit-tested in tests/unit/test_textformat.cpp. */
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace stillframe::cli {
 
@@ -26,6 +28,13 @@ std::string markup_text (const std::string &text);
 
 /* Seconds with six decimals and a '.' whatever the locale: "12.500000". */
 std::string fixed_seconds (double seconds);
+
+/* The lines of a list of paths (--from-list, --expect): one a line, a
+ * trailing CR dropped (lists made on Windows), empty lines left out. */
+std::vector<std::string> list_lines (const std::string &text);
+
+/* A size in bytes as people read it: "812 B", "3.4 MiB", "1.2 TiB". */
+std::string size_text (std::uint64_t bytes);
 
 /* H:MM:SS.mmm, as in "kept 0:01:02.500 of 1:00:00.000". */
 std::string clock_string (double seconds);

@@ -82,6 +82,34 @@ def short_clip():
                      "--motion", "3-4,8-9")
 
 
+def archive(folder, layout):
+    """A camera archive in `folder`: for each relative path of `layout`,
+    a short clip with one event, of a length (and so a size) set by its
+    place in the list. Returns the paths, in layout order."""
+    paths = []
+    for i, name in enumerate(layout):
+        seconds = 2 + i % 5
+        clip = Clips.get(f"archive-{seconds}.mp4", "--width", "320",
+                         "--height", "240", "--duration", str(seconds),
+                         "--noise", "2", "--motion", "1-1.6")
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copy2(clip, path)
+        paths.append(path)
+    return paths
+
+
+def tree(folder):
+    """Every file under `folder` and its bytes, by relative path."""
+    files = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, folder)] = f.read()
+    return files
+
+
 class CliTestCase(unittest.TestCase):
     """A temporary folder per test, and the checks most tests make."""
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,4 +167,33 @@ TEST_F (FileSafety, AFolderThatCannotBeWrittenIsNamed)
         std::string::npos) << e.what ();
   }
   EXPECT_NE (write_whole_file (at ("missing/out.json"), "x", true), "");
+}
+
+/* A run killed before it finished leaves its hidden files; the next run
+ * removes those, and never one that a live run is writing. */
+TEST (PendingFile, WhatAStoppedRunLeftIsRemovedAndNothingLive)
+{
+  const std::string dir = ::testing::TempDir () + "orphans";
+  mkdir (dir.c_str (), 0755);
+  const std::string target = dir + "/out.mp4";
+  PendingFile live (target);
+  /* As a killed process leaves it: no one holds a lock on it. */
+  const std::string stopped = dir + "/.out.mp4.stillframe-AbC123";
+  close (open (stopped.c_str (), O_CREAT | O_WRONLY, 0644));
+  const std::string other = dir + "/.other.mp4.stillframe-AbC123";
+  close (open (other.c_str (), O_CREAT | O_WRONLY, 0644));
+  const std::string part = dir + "/.out-0002.mp4.stillframe-XyZ789";
+  close (open (part.c_str (), O_CREAT | O_WRONLY, 0644));
+
+  EXPECT_EQ (remove_orphans (target), std::vector<std::string> {stopped});
+  EXPECT_TRUE (name_taken (live.path ()));
+  EXPECT_TRUE (name_taken (other));
+  EXPECT_TRUE (name_taken (part));
+  EXPECT_EQ (remove_orphans (target, true), std::vector<std::string> {part});
+  /* A file whose writer let go of its lock counts as left. */
+  live.unlock ();
+  EXPECT_EQ (remove_orphans (target).size (), 1u);
+  EXPECT_FALSE (name_taken (live.path ()));
+  unlink (other.c_str ());
+  rmdir (dir.c_str ());
 }

@@ -284,3 +284,86 @@ TEST (PatchedFile, AMissingFileIsNamed)
         std::string::npos);
   }
 }
+
+namespace {
+
+/* A version-0 or 1 header of `type`: version/flags, then creation and
+ * modification times, then `rest` bytes of zeros. */
+Bytes
+timed_header (const char *type, int version, std::uint64_t time,
+    std::size_t rest)
+{
+  Bytes b {(unsigned char) version, 0, 0, 0};
+  for (int twice = 0; twice < 2; twice++)
+    for (int k = version == 1 ? 7 : 3; k >= 0; k--)
+      b.push_back ((unsigned char) (time >> (8 * k)));
+  b.resize (b.size () + rest, 0);
+  return box (type, b);
+}
+
+/* The creation and modification times of the header at `offset`. */
+std::pair<std::uint64_t, std::uint64_t>
+times_at (const Bytes &file, std::size_t offset, int version)
+{
+  const int bytes = version == 1 ? 8 : 4;
+  std::uint64_t created = 0, modified = 0;
+  for (int k = 0; k < bytes; k++) {
+    created = created << 8 | file[offset + 12 + k];
+    modified = modified << 8 | file[offset + 12 + bytes + k];
+  }
+  return {created, modified};
+}
+
+}  // namespace
+
+/* mp4mux stamps the wall clock into every header: the same input gave a
+ * different file each run. The output takes a given time in all of them. */
+TEST (Mp4CreationTime, EveryHeaderTakesTheTime)
+{
+  constexpr std::uint64_t k1904 = 2082844800;
+  const Bytes ftyp = box ("ftyp", Bytes (8, 'x'));
+  const Bytes mvhd = timed_header ("mvhd", 0, k1904 + 1000, 80);
+  const Bytes tkhd0 = timed_header ("tkhd", 0, 5, 60);
+  const Bytes mdhd1 = timed_header ("mdhd", 1, 6, 12);
+  const Bytes hdlr = box ("hdlr", Bytes (24, 0));
+  const Bytes mdia = box ("mdia", cat ({mdhd1, hdlr}));
+  const Bytes file = cat ({ftyp, box ("moov", cat ({mvhd, box ("trak",
+                  cat ({tkhd0, mdia}))})), box ("mdat", Bytes (50, 9))});
+  const std::string path = write ("times.mp4", file);
+  EXPECT_EQ (movie_creation_time (path), 1000);
+
+  const std::int64_t when = 1796174492;         /* 2026-12-02 */
+  ASSERT_EQ (set_creation_time (path, when), "");
+  const Bytes after = read (path);
+  ASSERT_EQ (after.size (), file.size ());
+  const std::uint64_t expected = k1904 + (std::uint64_t) when;
+  const std::size_t moov_body = ftyp.size () + 8;
+  const std::size_t tkhd_at = moov_body + mvhd.size () + 8;
+  const std::size_t mdhd_at = tkhd_at + tkhd0.size () + 8;
+  EXPECT_EQ (times_at (after, moov_body, 0), std::make_pair (expected,
+          expected));
+  EXPECT_EQ (times_at (after, tkhd_at, 0), std::make_pair (expected,
+          expected));
+  EXPECT_EQ (times_at (after, mdhd_at, 1), std::make_pair (expected,
+          expected));
+  EXPECT_EQ (movie_creation_time (path), when);
+  /* Nothing else changed: the times put back give the file again. */
+  ASSERT_EQ (set_creation_time (path, 1000), "");
+  Bytes back = read (path);
+  for (std::size_t at : {tkhd_at, mdhd_at})
+    for (std::size_t i = 12; i < 12 + (at == mdhd_at ? 16u : 8u); i++)
+      back[at + i] = file[at + i];
+  EXPECT_EQ (back, file);
+}
+
+TEST (Mp4CreationTime, FilesWithoutAMovieHeaderAreNamed)
+{
+  const std::string path = write ("nomoov.mp4", box ("ftyp", Bytes (8, 'x')));
+  EXPECT_EQ (movie_creation_time (path), -1);
+  EXPECT_NE (set_creation_time (path, 0).find ("no movie header"),
+      std::string::npos);
+  /* An unknown time (0) is no time. */
+  const std::string unknown = write ("unknown.mp4", box ("moov",
+          timed_header ("mvhd", 0, 0, 80)));
+  EXPECT_EQ (movie_creation_time (unknown), -1);
+}

@@ -149,15 +149,31 @@ TEST_F (Planning, FolderInputsNameTheirOutputs)
 TEST_F (Planning, AClashPlansNothing)
 {
   mkdir (at ("d1").c_str (), 0755);
+  touch ("d1/x.mp4");
+  touch ("d1/x.mov");           /* both would be out/x.mp4 */
+  const Plan plan = plan_jobs (trim_to (at ("out"), {at ("d1/x.mp4"),
+              at ("d1/x.mov")}));
+  EXPECT_EQ (plan.status, EXIT_BAD_INPUT);
+  EXPECT_TRUE (plan.jobs.empty ());
+  struct stat st;
+  EXPECT_NE (stat (at ("out").c_str (), &st), 0);
+}
+
+TEST_F (Planning, InputsOfOneNameInTwoFoldersKeepTheirFolders)
+{
+  mkdir (at ("d1").c_str (), 0755);
   mkdir (at ("d2").c_str (), 0755);
   touch ("d1/x.mp4");
   touch ("d2/x.mp4");
   const Plan plan = plan_jobs (trim_to (at ("out"), {at ("d1/x.mp4"),
               at ("d2/x.mp4")}));
-  EXPECT_EQ (plan.status, EXIT_BAD_INPUT);
-  EXPECT_TRUE (plan.jobs.empty ());
+  EXPECT_EQ (plan.status, EXIT_DONE);
+  ASSERT_EQ (plan.jobs.size (), 2u);
+  EXPECT_EQ (plan.jobs[0]->output, at ("out/d1/x.mp4"));
+  EXPECT_EQ (plan.jobs[1]->output, at ("out/d2/x.mp4"));
+  /* Their folders are made once all is checked. */
   struct stat st;
-  EXPECT_NE (stat (at ("out").c_str (), &st), 0);
+  EXPECT_EQ (stat (at ("out/d2").c_str (), &st), 0);
 }
 
 TEST_F (Planning, AProblemSkipsItsInputOnly)
@@ -172,4 +188,23 @@ TEST_F (Planning, AProblemSkipsItsInputOnly)
   ASSERT_EQ (plan.jobs.size (), 1u);
   EXPECT_EQ (plan.jobs[0]->input.name, at ("b.mp4"));
   EXPECT_EQ (plan.jobs[0]->index, 0u);
+}
+
+/* An archive's hourly files share their names across cameras and days:
+ * in an output folder each keeps its path from the folder all share. */
+TEST (Plan, OutputNamesKeepTheFoldersThatTellInputsApart)
+{
+  EXPECT_EQ (names_in_folder ({"/v/a.mp4"}), (std::vector<std::string>
+          {"a"}));
+  EXPECT_EQ (names_in_folder ({"/v/a.mp4", "/v/b.mkv"}),
+      (std::vector<std::string> {"a", "b"}));
+  EXPECT_EQ (names_in_folder ({"/v/cam1/2026-11-03/10.mp4",
+              "/v/cam2/2026-11-03/10.mp4", "/v/cam2/2026-11-04/10.mp4"}),
+      (std::vector<std::string> {"cam1/2026-11-03/10", "cam2/2026-11-03/10",
+              "cam2/2026-11-04/10"}));
+  EXPECT_EQ (names_in_folder ({"/v/x/a.mp4", "/v/a.b.mp4"}),
+      (std::vector<std::string> {"x/a", "a.b"}));
+  EXPECT_EQ (names_in_folder ({"/a.mp4", "/srv/b.mp4"}),
+      (std::vector<std::string> {"a", "srv/b"}));
+  EXPECT_TRUE (names_in_folder ({}).empty ());
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What a job reports, on plain data: events grouped as the cut groups
  * motion, kept ranges, and the report, CSV and table written from them. */
+#include "jsonvalue.h"
 #include "report.h"
 
 #include <algorithm>
@@ -175,7 +176,8 @@ TEST (Report, JsonForAScan)
       "\"height\": 20}}\n  ],\n  \"settings\": {\"threshold\": \"0.1\", "
       "\"min-static-duration\": \"5000000000\"},\n  \"interrupted\": false,\n"
       "  \"damaged_input\": false,\n  \"nothing_kept\": false,\n"
-      "  \"notes\": [\"a\\nnote\"],\n  \"error\": null\n}\n");
+      "  \"notes\": [\"a\\nnote\"],\n  \"exit_status\": 0,\n"
+      "  \"error\": null\n}\n");
 }
 
 TEST (Report, JsonForASplitTrim)
@@ -249,4 +251,81 @@ TEST (Report, ScoreRowsFollowTheHeader)
   const std::string header = kScoresHeader, row = score_row (f);
   EXPECT_EQ (std::count (header.begin (), header.end (), ','),
       std::count (row.begin (), row.end (), ','));
+}
+
+/* What report_json writes, read_report reads back: the summary and a
+ * restarted run see what the run saw. */
+TEST (Report, ReadsBackWhatItWrites)
+{
+  ReportData r;
+  r.input = "cam \"1\"/a.mp4";
+  r.trim = r.split = true;
+  r.output = "out/a.mp4";
+  r.files = {"out/a-0001.mp4", "out/a-0002.mp4"};
+  r.duration_in = 3600;
+  r.duration_out = 12.5;
+  r.frames_in = 90000;
+  r.frames_out = 312;
+  r.kept = {{1, 5.5}, {100, 108}};
+  Event e;
+  e.start = 2, e.end = 4.5, e.peak = 0.25, e.x0 = 1, e.y0 = 2, e.x1 = 11,
+      e.y1 = 22;
+  r.events = {e};
+  r.range_start = 60;
+  r.range_end = -1;
+  r.settings = {{"threshold", "0.1"}};
+  r.damaged_input = true;
+  r.notes = {"a\nnote"};
+  r.exit_status = 3;
+  r.produced_by.command = "trim";
+  r.produced_by.version = "0.1.0";
+  r.produced_by.input_bytes = 123456789012;
+  r.produced_by.input_mtime_ns = 1796174492528877718;
+  r.produced_by.options = {{"output", "out/a.mp4"}, {"split", "true"}};
+  r.written = {{"out/a-0001.mp4", 1000}, {"out/a-0002.mp4", 2000}};
+  r.error = "";
+  const ReportData back = read_report (JsonValue::parse (report_json (r)));
+  EXPECT_EQ (back.input, r.input);
+  EXPECT_TRUE (back.trim && back.split);
+  EXPECT_EQ (back.output, r.output);
+  EXPECT_EQ (back.files, r.files);
+  EXPECT_EQ (back.duration_in, 3600);
+  EXPECT_EQ (back.frames_out, 312u);
+  ASSERT_EQ (back.kept.size (), 2u);
+  EXPECT_EQ (back.kept[1].end, 108);
+  ASSERT_EQ (back.events.size (), 1u);
+  EXPECT_EQ (back.events[0].peak, 0.25);
+  EXPECT_EQ (back.events[0].x1, 11);
+  EXPECT_EQ (back.events[0].y1, 22);
+  EXPECT_EQ (back.range_start, 60);
+  EXPECT_EQ (back.range_end, -1);
+  EXPECT_EQ (back.settings, r.settings);
+  EXPECT_TRUE (back.damaged_input);
+  EXPECT_EQ (back.notes, r.notes);
+  EXPECT_EQ (back.exit_status, 3);
+  EXPECT_TRUE (back.produced_by.same_job (r.produced_by));
+  EXPECT_EQ (back.produced_by.version, "0.1.0");
+  EXPECT_EQ (back.written, r.written);
+  EXPECT_TRUE (back.error.empty ());
+  EXPECT_TRUE (input_done (back));
+
+  /* What is not a report is said so. */
+  EXPECT_THROW (read_report (JsonValue::parse ("{\"version\": 2}")),
+      std::invalid_argument);
+  EXPECT_THROW (read_report (JsonValue::parse ("[1]")),
+      std::invalid_argument);
+  EXPECT_THROW (read_report (JsonValue::parse ("{\"version\": 1, "
+              "\"input\": \"a\"}")), std::invalid_argument);
+}
+
+TEST (Report, DoneMeansFinishedAndNotInterrupted)
+{
+  ReportData r;
+  for (int status : {0, 3, 4})
+    EXPECT_TRUE ((r.exit_status = status, input_done (r))) << status;
+  for (int status : {1, 2, 130})
+    EXPECT_FALSE ((r.exit_status = status, input_done (r))) << status;
+  r.exit_status = 0;
+  r.interrupted = true;
+  EXPECT_FALSE (input_done (r));
 }

@@ -120,3 +120,17 @@ TEST (TextFormat, MarkupIsEscaped)
   EXPECT_EQ (markup_text (std::string ("x\x01y\tz", 5)), "xy\tz");
   EXPECT_EQ (markup_text ("\xff"), "\xef\xbf\xbd");
 }
+
+TEST (TextFormat, ListsHaveAPathALine)
+{
+  EXPECT_EQ (list_lines ("a.mp4\r\n\ncam 2/b.mp4\n  \nc"),
+      (std::vector<std::string> {"a.mp4", "cam 2/b.mp4", "  ", "c"}));
+  EXPECT_TRUE (list_lines ("\n\n").empty ());
+}
+
+TEST (TextFormat, SizesReadAsPeopleWriteThem)
+{
+  EXPECT_EQ (size_text (812), "812 B");
+  EXPECT_EQ (size_text (3565158), "3.4 MiB");
+  EXPECT_EQ (size_text (1319413953331ull), "1.2 TiB");
+}
