@@ -100,7 +100,6 @@ struct Job {
   std::string output;           /* trim's video (with --split: the base) */
   std::string report_path;      /* "" none, "-" standard output */
   std::string scores_path, html_path;   /* "" none */
-  bool in_shard = true;         /* this worker's to do (--shard) */
   Provenance provenance;        /* for the report; files only */
   /* The output's creation time, seconds from 1970; -1: the muxer's. */
   std::int64_t creation_time = -1;

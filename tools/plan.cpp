@@ -577,7 +577,6 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
     auto job = std::make_unique<Job> ();
     job->options = &o;
     job->input = input;
-    job->in_shard = planned[i]->mine;
     const std::string stem = input.kind == Input::Kind::Stdin ? "stdin" :
         file_names[file++];
     if (o.trim) {
@@ -597,6 +596,9 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
         written.push_back ({path, many ? std::string ("the ") + side.what +
               " of " + input.name : side.option});
     }
+    /* Another shard's: its paths are checked, it is not kept. */
+    if (!planned[i]->mine)
+      continue;
     if (input.kind == Input::Kind::File)
       describe_origin (*job, planned[i]->bytes, planned[i]->mtime_ns);
     jobs.push_back (std::move (job));
@@ -651,8 +653,6 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   }
   /* Each input's own files: a problem skips that input only. */
   for (auto &job : jobs) {
-    if (!job->in_shard)
-      continue;
     std::string problem;
     switch (resume_verdict (*job)) {
       case ResumeVerdict::Done:
