@@ -37,7 +37,7 @@ print_usage (FILE *to, const std::string &command)
     std::fprintf (to, "Usage: stillframe record SOURCE -o FOLDER [options]"
         "   record a camera's events\n"
         "Usage: stillframe summary REPORTS... [options]"
-        "         merge a run's reports\n"
+        "        merge a run's reports\n"
         "\n'stillframe COMMAND --help' gives each command's options;\n"
         "'stillframe --version' the version.\n");
     return;
