@@ -437,12 +437,14 @@ describe_origin (Job &job, std::uint64_t bytes, std::int64_t mtime_ns)
 }
 
 /* Whether the job's report from an earlier run lets it be skipped or done
- * again (resume.h); says so. */
+ * again (resume.h); says so. Not when the run writes files of its own
+ * (--csv, --timeline, --html's index), which a skipped input would be
+ * missing from. */
 ResumeVerdict
-resume_verdict (Job &job)
+resume_verdict (Job &job, bool run_files)
 {
   const std::string &report = job.report_path;
-  if (job.options->force || report.empty () || report == "-"
+  if (job.options->force || run_files || report.empty () || report == "-"
       || job.provenance.command.empty () || !name_taken (report))
     return ResumeVerdict::Unrelated;
   std::string text;
@@ -654,7 +656,8 @@ plan_into (const Options &o, std::vector<std::unique_ptr<Job>> &pending)
   /* Each input's own files: a problem skips that input only. */
   for (auto &job : jobs) {
     std::string problem;
-    switch (resume_verdict (*job)) {
+    switch (resume_verdict (*job, !o.csv.empty () || !o.timeline.empty ()
+            || html_folder)) {
       case ResumeVerdict::Done:
         continue;
       case ResumeVerdict::Stale:

@@ -144,14 +144,17 @@ class Restart(CliTestCase):
         return run(STILLFRAME, *self.args, *extra, cwd=self.tmp, **kwargs)
 
     def killed_half_way(self, sig):
-        """Starts the run and sends `sig` once the second report is in."""
+        """Starts the run and sends `sig` once the second report is in and
+        the third input is being written."""
         p = subprocess.Popen([STILLFRAME, *self.args, "-q"], cwd=self.tmp,
                              stderr=subprocess.PIPE, text=True)
         second = self.out("reports/1.json")
-        for _ in range(600):
-            if os.path.exists(second) or p.poll() is not None:
+        for _ in range(1000):
+            if p.poll() is not None or (os.path.exists(second) and any(
+                    n.startswith(".2.mp4.") for n in
+                    partial_files(self.out("out")))):
                 break
-            time.sleep(0.02)
+            time.sleep(0.01)
         p.send_signal(sig)
         p.communicate(timeout=60)
         done = len(os.listdir(self.out("reports")))
@@ -220,6 +223,14 @@ class Restart(CliTestCase):
         self.assertEqual(tree(self.out("out")), before)
         r = self.trim("-q", "--force")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_no_input_is_skipped_from_a_file_of_the_whole_run(self):
+        """A skipped input would be missing from --csv: the usual rule."""
+        self.assertEqual(self.trim("-q").returncode, 0)
+        r = self.trim("-q", "--csv", "events.csv")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("out/0.mp4 exists (use --force", r.stderr)
+        self.assertFalse(os.path.exists(self.out("events.csv")))
 
     def test_a_file_no_report_accounts_for_is_never_replaced(self):
         os.makedirs(self.out("out"))
