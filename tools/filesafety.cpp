@@ -358,7 +358,8 @@ remove_orphans (const std::string &target, bool parts)
         0 : written == name_of (target).substr (0, 200);
     if (!ours)
       continue;
-    const std::string path = folder + "/" + name;
+    const std::string path = (target.find ('/') == std::string::npos ? "" :
+        folder + "/") + name;
     const int fd = open (path.c_str (), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
       continue;

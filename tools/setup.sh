@@ -11,7 +11,7 @@ PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libopencv-dev libgtest-dev valgrind util-linux ffmpeg
   gir1.2-gst-rtsp-server-1.0 python3-gi libges-1.0-dev ges1.0-tools chromium
-  slurm-wlm munge
+  slurm-wlm munge strace
 )
 
 missing=()

@@ -303,6 +303,34 @@ class RaceTest(CliTestCase):
         self.assertEqual(partial_files(self.tmp), [])
 
 
+    def test_the_loser_reports_no_output(self):
+        """The report is written before the output is named; the run whose
+        output then could not be named writes its report again, saying so
+        and listing no file, and the winner's lists the output as it is."""
+        clip = Clips.get("race.mp4", "--width", "320", "--height", "240",
+                         "--duration", "30", "--noise", "2", "--motion",
+                         "5-25")
+        out = self.out("o.mp4")
+        procs = [subprocess.Popen([STILLFRAME, "trim", clip, "-o", out, "-q",
+                                   "--report", self.out(f"r{i}.json")],
+                                  stderr=subprocess.PIPE, text=True)
+                 for i in range(2)]
+        codes = [p.wait(timeout=120) for p in procs]
+        for p in procs:
+            p.stderr.close()
+        self.assertEqual(sorted(codes), [0, 2])
+        winner = load_json(self.out(f"r{codes.index(0)}.json"))
+        loser = load_json(self.out(f"r{codes.index(2)}.json"))
+        self.assertEqual(winner["written"], [
+            {"path": out, "bytes": os.path.getsize(out)}])
+        self.assertEqual(winner["exit_status"], 0)
+        self.assertEqual(loser["written"], [])
+        self.assertIsNone(loser["output_video_path"])
+        self.assertEqual(loser["exit_status"], 2)
+        self.assertIn("it exists now", loser["error"])
+        self.assertEqual(partial_files(self.tmp), [])
+
+
 class HangTest(CliTestCase):
     """What once made the CLI wait forever ends, with a reason."""
 

@@ -6,6 +6,7 @@ of the user's replaced."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -190,6 +191,39 @@ class Restart(CliTestCase):
         r = self.trim()
         self.assertEqual(r.returncode, 0)
         self.assertEqual(r.stderr.count("done already"), 5, r.stderr)
+
+    def test_killed_between_its_files(self):
+        """Killed at each rename (strace stops the run there): first the
+        report's, then the output's. Either way the next run does the input
+        again and writes what one run would have."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        clip = self.out("flat/0.mp4")
+        reference = run(STILLFRAME, "trim", clip, "-o", self.out("ref.mp4"),
+                        "-q")
+        self.assertEqual(reference.returncode, 0, reference.stderr)
+        for rename in (1, 2):
+            out, report = self.out(f"o{rename}.mp4"), self.out(f"r{rename}.json")
+            killed = run("strace", "-f", "-o", os.devnull, "-e",
+                         "trace=renameat2", "-e",
+                         f"inject=renameat2:signal=KILL:when={rename}",
+                         STILLFRAME, "trim", clip, "-o", out, "--report",
+                         report, "-q")
+            self.assertEqual(killed.returncode, -9, killed.stderr)
+            self.assertFalse(os.path.exists(out))
+            self.assertEqual(os.path.exists(report), rename == 2)
+            r = run(STILLFRAME, "trim", clip, "-o", out, "--report", report)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            # Before the report: its hidden file and the output's; after:
+            # the output's.
+            self.assertIn("removed 2 partial files" if rename == 1 else
+                          "removed 1 partial file a stopped run left",
+                          r.stderr)
+            with open(out, "rb") as a, open(self.out("ref.mp4"), "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            self.assertEqual(load_json(report)["written"][0]["bytes"],
+                             os.path.getsize(out))
+        self.assertEqual(partial_files(self.tmp), [])
 
     def test_interrupted_input_is_done_again(self):
         self.killed_half_way(signal.SIGINT)
