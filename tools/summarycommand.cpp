@@ -4,6 +4,7 @@
 #include "filesafety.h"
 #include "jsonvalue.h"
 #include "options.h"
+#include "plan.h"
 #include "summary.h"
 #include "textformat.h"
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 
 namespace stillframe::cli {
@@ -151,6 +153,27 @@ run_summary (int argc, char **argv)
     }
     find_reports (source, 0, paths);
   }
+  /* Every file it writes is checked before anything is read: never over a
+   * report, through a link or into something that is no regular file, nor
+   * over an existing file without --force, nor two of them into one. */
+  std::map<std::string, std::string> writes;     /* identity -> option */
+  for (const std::string &path : paths)
+    writes.emplace (file_key (path).text (), "");
+  for (const auto &[path, option] : {std::pair (&o.json, "-o"),
+          std::pair (&o.csv, "--csv"), std::pair (&o.events, "--events")}) {
+    if (path->empty () || *path == "-")
+      continue;
+    std::string problem = write_problem (*path, o.force, false);
+    const auto [it, fresh] = writes.emplace (file_key (*path).text (),
+        option);
+    if (problem.empty () && !fresh)
+      problem = *path + (it->second.empty () ? " is one of the reports" :
+          " is also " + it->second) + ": choose another name";
+    if (!problem.empty ()) {
+      std::fprintf (stderr, "stillframe: %s %s\n", option, problem.c_str ());
+      return EXIT_BAD_INPUT;
+    }
+  }
   std::vector<ReadReport> reports;
   for (const std::string &path : paths) {
     std::string text, why = read_whole_file (path, &text, kMaxReportBytes);
@@ -196,12 +219,7 @@ run_summary (int argc, char **argv)
       std::fputs (text.c_str (), stdout);
       continue;
     }
-    /* Never over a report it read. */
-    const FileKey key = file_key (*path);
-    const bool is_report = std::any_of (reports.begin (), reports.end (),
-        [&] (const ReadReport &r) { return file_key (r.path) == key; });
-    const std::string error = is_report ? *path + " is one of the reports: "
-        "choose another name" : write_whole_file (*path, text, o.force);
+    const std::string error = write_whole_file (*path, text, o.force);
     if (!error.empty ()) {
       std::fprintf (stderr, "stillframe: %s\n", error.c_str ());
       status = EXIT_RUNTIME;

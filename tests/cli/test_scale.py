@@ -363,6 +363,21 @@ class Summary(CliTestCase):
         r = self.summary("reports", "-o", "reports/cam1/2026-11-03/10.json",
                          "--force")
         self.assertIn("is one of the reports", r.stderr)
+        # Nor through a link, into a FIFO, or twice into one file: checked
+        # before anything is read or written.
+        os.symlink(self.out("list.txt"), self.out("link.json"))
+        os.mkfifo(self.out("fifo.json"))
+        for args, message in [
+                (["-o", "link.json", "--force"], "is a symbolic link"),
+                (["-o", "fifo.json", "--force"], "is not a regular file"),
+                (["--csv", "x.csv", "--events", "x.csv"],
+                 "x.csv is also --csv"),
+        ]:
+            r = self.summary("reports", *args)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertIn(message, r.stderr)
+        self.assertFalse(os.path.exists(self.out("x.csv")))
+        self.assertTrue(os.path.islink(self.out("link.json")))
         self.assertEqual(load_json(self.out(
             "reports/cam1/2026-11-03/10.json"))["input"],
             "cams/cam1/2026-11-03/10.mp4")
