@@ -232,6 +232,13 @@ struct Candidate {
   std::uint64_t bytes = 0;
   std::int64_t mtime_ns = 0;
   bool mine = true;             /* in this worker's shard */
+
+  void take_size_and_time (const struct stat &st)
+  {
+    bytes = (std::uint64_t) st.st_size;
+    mtime_ns = (std::int64_t) st.st_mtim.tv_sec * 1000000000 +
+        st.st_mtim.tv_nsec;
+  }
 };
 
 /* --from-list's paths, after those on the command line; false (said)
@@ -318,11 +325,8 @@ find_inputs (const std::vector<std::string> &all_given,
       for (const std::string &path : found) {
         Candidate file;
         file.input = {path, Input::Kind::File, path};
-        if (stat (path.c_str (), &st) == 0) {
-          file.bytes = (std::uint64_t) st.st_size;
-          file.mtime_ns = (std::int64_t) st.st_mtim.tv_sec * 1000000000 +
-              st.st_mtim.tv_nsec;
-        }
+        if (stat (path.c_str (), &st) == 0)
+          file.take_size_and_time (st);
         found_inputs.push_back (file);
       }
       continue;
@@ -335,11 +339,8 @@ find_inputs (const std::vector<std::string> &all_given,
       input.kind = Input::Kind::Pipe;
     else if (!S_ISREG (st.st_mode))
       c.problem = "not a file that can be read";
-    else {
-      c.bytes = (std::uint64_t) st.st_size;
-      c.mtime_ns = (std::int64_t) st.st_mtim.tv_sec * 1000000000 +
-          st.st_mtim.tv_nsec;
-    }
+    else
+      c.take_size_and_time (st);
     found_inputs.push_back (c);
   }
   return status;

@@ -491,11 +491,9 @@ finish_job (Job *job)
       job->status = EXIT_RUNTIME;
       job->discard_output ();
       /* The report listed the output: it says what happened instead. */
-      if (report_file) {
-        job->own_files.push_back (job->report_path);
+      if (report_file)
         write_whole_file (job->report_path, report_json (report_of (job,
                     kept, events)), true);
-      }
     }
   }
   result.status = job->status;
