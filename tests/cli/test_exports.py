@@ -190,6 +190,17 @@ class TimelineTest(CliTestCase):
         self.assertEqual(project.count("marker-times, position="), 2)
         self.assertIn("peak\\\\ score", project)
 
+    def test_ges_is_not_linked_only_opened_for_a_project(self):
+        # GES brings Python and ICU with it: opened for .xges only, it is
+        # not linked (the timeline above shows it opens when asked).
+        if not shutil.which("ldd"):
+            self.skipTest("ldd is not installed")
+        r = run("ldd", STILLFRAME)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("libgstreamer-1.0", r.stdout)
+        self.assertNotIn("libges-1.0", r.stdout)
+        self.assertNotIn("libpython", r.stdout)
+
     def test_refusals(self):
         clip = talking_clip()
         self.check(["scan", clip, "--timeline", self.out("cut.xml")], 1,
