@@ -245,22 +245,52 @@ hide_drain (GstPad *, GstPadProbeInfo *info, gpointer data)
 constexpr gint64 kWaitTick = 100 * G_TIME_SPAN_MILLISECOND;
 constexpr int kStuckTicks = 5;
 
+/* The GOP going out ends at `end`: a skipped one may be the longest yet.
+ * Under the lock, on the decode queue's thread. */
+void
+note_gop_end (FastDecode *fast, GstClockTime end)
+{
+  if (fast->gop == SIZE_MAX || fast->decoding
+      || !GST_CLOCK_TIME_IS_VALID (fast->gop_start)
+      || !GST_CLOCK_TIME_IS_VALID (end) || end <= fast->gop_start)
+    return;
+  fast->share.longest_skip = std::max (fast->share.longest_skip,
+      (double) (end - fast->gop_start) / GST_SECOND);
+}
+
 /* The decode queue's output: each GOP waits for its fate. */
 GstPadProbeReturn
 on_decode_packet (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   FastDecode *fast = (FastDecode *) data;
   if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    const GstEventType type = GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info));
+    if (type == GST_EVENT_EOS) {
       send_dropped (fast);
+      g_mutex_lock (&fast->lock);
+      note_gop_end (fast, fast->last_end);
+      g_mutex_unlock (&fast->lock);
+    } else if (type == GST_EVENT_FLUSH_STOP) {
+      /* A seek: no GOP spans it. */
+      fast->gop_start = fast->last_end = GST_CLOCK_TIME_NONE;
+    }
     return GST_PAD_PROBE_OK;
   }
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   const bool keyframe = !GST_BUFFER_FLAG_IS_SET (buffer,
       GST_BUFFER_FLAG_DELTA_UNIT);
+  const GstClockTime pts = GST_BUFFER_PTS (buffer);
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    const GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ?
+        GST_BUFFER_DURATION (buffer) : 0);
+    if (!GST_CLOCK_TIME_IS_VALID (fast->last_end) || end > fast->last_end)
+      fast->last_end = end;
+  }
   if (keyframe) {
     send_dropped (fast);
     g_mutex_lock (&fast->lock);
+    note_gop_end (fast, pts);
+    fast->gop_start = pts;
     fast->gop = fast->gop == SIZE_MAX ? 0 : fast->gop + 1;
     GopFate fate;
     int stuck_ticks = 0;

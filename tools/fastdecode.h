@@ -51,6 +51,8 @@ struct FastDecode {
   /* The decode queue's thread only (it also runs the decoder). */
   std::size_t gop = SIZE_MAX;           /* of the packet going out */
   bool decoding = true;
+  GstClockTime gop_start = GST_CLOCK_TIME_NONE;  /* its keyframe's PTS */
+  GstClockTime last_end = GST_CLOCK_TIME_NONE;   /* of the latest packet */
   bool draining = false;
   bool started = false;                 /* the decoder's stream began */
   /* The frames dropped since the last went to the analysis. */

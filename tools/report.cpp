@@ -220,6 +220,7 @@ report_json (const ReportData &r)
         ", \"share\": " << fixed_seconds (d.frames ? (double)
             d.frames_decoded / d.frames : 1.0) << ", \"long_gops\": " <<
         d.long_gops << ", \"forced_gops\": " << d.forced_gops <<
+        ", \"longest_skipped_gop\": " << fixed_seconds (d.longest_skip) <<
         ", \"fallback\": " << (d.fallback.empty () ?
             std::string ("null") : json_string (d.fallback)) << "},\n";
   }
@@ -356,6 +357,7 @@ read_report (const JsonValue &json)
         ("frames_decoded");
     r.decoded.long_gops = (std::size_t) d->number_at ("long_gops");
     r.decoded.forced_gops = (std::uint64_t) d->number_at ("forced_gops");
+    r.decoded.longest_skip = d->number_at ("longest_skipped_gop");
     r.decoded.fallback = d->string_at ("fallback");
   }
   r.exit_status = (int) json.number_at ("exit_status");

@@ -86,6 +86,9 @@ struct DecodeShare {
   std::size_t long_gops = 0;    /* decoded for being too long */
   /* Decoded because the look-ahead ran out before their verdicts came. */
   std::uint64_t forced_gops = 0;
+  /* The longest GOP skipped, in seconds: what comes and goes within one,
+   * between two keyframes that look alike, is not seen. */
+  double longest_skip = 0;
 };
 
 /* What made a report, so that a later run can tell the job is done

@@ -100,6 +100,13 @@ report_of (Job *job, const std::vector<Range> &kept,
     r.decoded = job->fast->share_now ();
     if (!r.decoded.fallback.empty ())
       r.notes.push_back ("--fast decoded every GOP: " + r.decoded.fallback);
+    else if (r.decoded.longest_skip > 0) {
+      char seconds[32];
+      std::snprintf (seconds, sizeof seconds, "%.2f", r.decoded.longest_skip);
+      r.notes.push_back (std::string ("--fast skipped GOPs of up to ") +
+          seconds + " s: what comes and goes within one, between two "
+          "keyframes that look alike, is not seen");
+    }
   }
   return r;
 }

@@ -89,6 +89,10 @@ class FastTest(CliTestCase):
         self.assertLess(decoded["share"], 0.3, decoded)
         # The look-ahead held every verdict a fate waited for.
         self.assertEqual(decoded["forced_gops"], 0, decoded)
+        # What it could have missed: a crossing within one GOP (50 frames).
+        self.assertAlmostEqual(decoded["longest_skipped_gop"], 50 / FPS,
+                               delta=0.5 / FPS)
+        self.assertIn("--fast skipped GOPs of up to 2.00 s", fast["notes"][-1])
         # --scores marks the frames it did not decode; --html's picture of
         # the event comes from a decoded one.
         scores, page = self.out("s.csv"), self.out("p.html")
@@ -108,6 +112,7 @@ class FastTest(CliTestCase):
         self.assert_same_events(full, fast)
         self.assertIn("intra refresh", fast["decoded"]["fallback"])
         self.assertEqual(fast["decoded"]["share"], 1.0)
+        self.assertEqual(fast["decoded"]["longest_skipped_gop"], 0)
         self.assertTrue(any("--fast decoded every GOP" in n
                             for n in fast["notes"]), fast["notes"])
 
