@@ -283,6 +283,14 @@ TEST (Report, ReadsBackWhatItWrites)
   r.produced_by.input_mtime_ns = 1796174492528877718;
   r.produced_by.options = {{"output", "out/a.mp4"}, {"split", "true"}};
   r.written = {{"out/a-0001.mp4", 1000}, {"out/a-0002.mp4", 2000}};
+  r.fast = true;
+  r.decoded.gops = 40;
+  r.decoded.gops_decoded = 9;
+  r.decoded.frames = 2000;
+  r.decoded.frames_decoded = 450;
+  r.decoded.long_gops = 1;
+  r.decoded.forced_gops = 2;
+  r.decoded.longest_skip = 1.96;
   r.error = "";
   const ReportData back = read_report (JsonValue::parse (report_json (r)));
   EXPECT_EQ (back.input, r.input);
@@ -306,6 +314,15 @@ TEST (Report, ReadsBackWhatItWrites)
   EXPECT_TRUE (back.produced_by.same_job (r.produced_by));
   EXPECT_EQ (back.produced_by.version, "0.1.0");
   EXPECT_EQ (back.written, r.written);
+  EXPECT_TRUE (back.fast);
+  EXPECT_EQ (back.decoded.gops, 40u);
+  EXPECT_EQ (back.decoded.gops_decoded, 9u);
+  EXPECT_EQ (back.decoded.frames, 2000u);
+  EXPECT_EQ (back.decoded.frames_decoded, 450u);
+  EXPECT_EQ (back.decoded.long_gops, 1u);
+  EXPECT_EQ (back.decoded.forced_gops, 2u);
+  EXPECT_DOUBLE_EQ (back.decoded.longest_skip, 1.96);
+  EXPECT_TRUE (back.decoded.fallback.empty ());
   EXPECT_TRUE (back.error.empty ());
   EXPECT_TRUE (input_done (back));
 
