@@ -104,10 +104,10 @@ struct PacketStream {
 };
 
 GstElement *
-make_queue (guint64 seconds)
+make_queue (GstClockTime time)
 {
   GstElement *queue = make ("queue");
-  g_object_set (queue, "max-size-time", seconds * GST_SECOND,
+  g_object_set (queue, "max-size-time", (guint64) time,
       "max-size-bytes", 0u, "max-size-buffers", 0u, NULL);
   return queue;
 }
@@ -622,14 +622,14 @@ RecordRun::on_stream (Session *s, GstPad *pad)
         /* The camera's own packets to the ring, and decoded to the
          * detector. */
         GstElement *tee = make ("tee");
-        GstElement *to_ring = make_queue (10);
+        GstElement *to_ring = make_queue (10 * GST_SECOND);
         gst_bin_add_many (bin, tee, to_ring, NULL);
         link_or_throw (tee, to_ring);
         GstPad *ring_src = gst_element_get_static_pad (to_ring, "src");
         add_packet_sink (s, ring_src, true);
         gst_object_unref (ring_src);
         if (o_.detect_source.empty ()) {
-          GstElement *to_detect = make_queue (10);
+          GstElement *to_detect = make_queue (10 * GST_SECOND);
           GstElement *decode = make ("decodebin");
           connect_decoder_filter (decode);
           add_chain (bin, {to_detect, decode});
@@ -680,7 +680,10 @@ RecordRun::on_stream (Session *s, GstPad *pad)
           type == "audio/mpeg" && mpegversion == 4;
       if (caps)
         gst_caps_unref (caps);
-      GstElement *queue = make_queue (10);
+      /* Shorter than the recorder waits for audio: from a file, read as
+       * fast as each thread goes, the video runs ahead of the audio by at
+       * most what this holds. */
+      GstElement *queue = make_queue (kAudioLagMax / 2);
       GstElement *last = queue;
       if (aac) {
         gst_bin_add (bin, queue);
@@ -733,7 +736,7 @@ RecordRun::add_encoder (Session *s, GstPad *decoded)
   }
   try {
     GstElement *tee = make ("tee");
-    GstElement *to_encode = make_queue (2);
+    GstElement *to_encode = make_queue (2 * GST_SECOND);
     GstElement *convert = make ("videoconvert");
     GstElement *encode = make ("x264enc");
     gst_util_set_object_arg (G_OBJECT (encode), "tune", "zerolatency");
@@ -774,7 +777,7 @@ void
 RecordRun::add_detector (Session *s, GstPad *pad)
 {
   GstBin *bin = GST_BIN (s->pipeline);
-  GstElement *queue = make_queue (2);
+  GstElement *queue = make_queue (2 * GST_SECOND);
   GstElement *convert = make ("videoconvert");
   GstElement *detect = make ("stillframedetect");
   g_object_set (detect, "post-messages", FALSE, NULL);
@@ -820,6 +823,18 @@ RecordRun::add_packet_sink (Session *s, GstPad *pad, bool video)
     }
     return GST_FLOW_OK;
   };
+  if (!video) {
+    callbacks.eos = +[] (GstAppSink *, gpointer data) {
+      auto *st = (PacketStream *) data;
+      g_mutex_lock (&st->run->lock_);
+      if (!st->session->ended)
+        st->session->recorder->end_audio ();
+      g_mutex_unlock (&st->run->lock_);
+    };
+    g_mutex_lock (&lock_);
+    s->recorder->expect_audio ();
+    g_mutex_unlock (&lock_);
+  }
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &callbacks, stream,
       [] (gpointer p) { delete (PacketStream *) p; });
   gst_bin_add (GST_BIN (s->pipeline), sink);

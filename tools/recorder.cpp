@@ -5,13 +5,6 @@
 
 namespace stillframe::cli {
 
-namespace {
-
-/* Audio this far behind the video has stopped, or gone. */
-constexpr Time kAudioLagMax = 2 * kSecond;
-
-}  // namespace
-
 Box
 Box::united (const Box &other) const
 {
@@ -67,8 +60,10 @@ Recorder::add_frame (const AnalysedFrame &frame)
 void
 Recorder::finish (bool cut_short)
 {
-  /* Frames the drain drops were past an event's post-roll: that event had
-   * ended. One still being recorded after it was cut short. */
+  /* Nothing more comes. Frames the drain drops were past an event's
+   * post-roll: that event had ended. One still being recorded after it
+   * was cut short. */
+  audio_ended_ = true;
   apply (decider_.drain ());
   if (recording_) {
     event_.cut_short = cut_short;
@@ -99,12 +94,14 @@ Recorder::keep (const AnalysedFrame &frame)
 {
   const Time end = frame.start + (is_time (frame.duration) ?
       frame.duration : 0);
+  /* The last event's file still waiting for its last packets ends with
+   * what it has, up to its own end. */
+  if (!recording_ && closing_)
+    finish_event ();
   /* Packets up to this frame's: the next one's time may be a hair short of
    * this one's end (a camera's clock jitters), never half a frame. */
   write_until_ = frame.start + CutDecider::half_frame (frame.duration) + 1;
   if (!recording_) {
-    if (closing_)
-      finish_event ();
     recording_ = true;
     event_ = EventSummary ();
     open_at_ = frame.start;
@@ -142,15 +139,23 @@ Recorder::end_event ()
 
 /* Whether the open file's last packets have come: a video packet decodes
  * at or past the end (in decoding order, none after it shows before it),
- * and audio has reached the end too, unless it lags the video by more
- * than kAudioLagMax (it has stopped). */
+ * and the audio has reached the end too. */
 bool
 Recorder::has_every_packet () const
 {
   if (!is_time (newest_video_) || newest_video_ < write_until_)
     return false;
-  return !is_time (newest_audio_) || newest_audio_ >= kept_until_ ||
-      newest_video_ >= write_until_ + kAudioLagMax;
+  return audio_reached (kept_until_);
+}
+
+bool
+Recorder::audio_reached (Time t) const
+{
+  if (audio_ended_ || (!audio_expected_ && !is_time (newest_audio_)))
+    return true;
+  if (is_time (newest_audio_) && newest_audio_ >= t)
+    return true;
+  return is_time (newest_video_) && newest_video_ >= t + kAudioLagMax;
 }
 
 void
@@ -238,10 +243,13 @@ Recorder::close_file ()
  * frame, each stream in its order; a keyframe past segment_max into the
  * file starts the next one. Video goes up to the last packet, in decoding
  * order, of a frame before that end: with B-frames, the reference frames
- * decoded before it come too, though they show after it. */
+ * decoded before it come too, though they show after it. A file's first
+ * packet waits for its audio (expect_audio). */
 void
 Recorder::write_pending ()
 {
+  if (!sink_open_ && !audio_reached (file_start_))
+    return;
   std::uint64_t video_last = 0;
   bool any_video = false;
   for (const Slot &slot : ring_)

@@ -55,6 +55,11 @@ struct AnalysedFrame {
   Box box;
 };
 
+/* Audio this far behind its video has stopped, or gone. The owner keeps
+ * the audio's queue shorter, so that audio read from a file as fast as its
+ * thread goes lags no more than that. */
+constexpr Time kAudioLagMax = 2 * kSecond;
+
 struct RecorderSettings {
   CutSettings cut;
   /* An event longer than this goes on in a new file (0: never). */
@@ -110,6 +115,12 @@ public:
   /* The stream ended (or the camera went away): what waits is decided as
    * at the end of a stream and an open file is closed. */
   void finish (bool cut_short);
+  /* The source has an audio stream. A file opens once that stream has
+   * reached the file's start (its first packet tells the owner what the
+   * file's audio track is), has ended, or lags kAudioLagMax behind. */
+  void expect_audio () { audio_expected_ = true; }
+  /* The audio stream ended: no file waits for it any more. */
+  void end_audio () { audio_ended_ = true; }
 
   bool recording () const { return recording_; }
   RingStats ring_stats () const { return stats_; }
@@ -124,6 +135,8 @@ private:
   void keep (const AnalysedFrame &frame);
   void end_event ();
   bool has_every_packet () const;
+  /* Whether the audio has come up to `t`, or is not to be waited for. */
+  bool audio_reached (Time t) const;
   void finish_event ();
   void try_open ();
   /* Opens the event's file at the keyframe at or before `at`, or at the
@@ -147,6 +160,7 @@ private:
   std::size_t ring_bytes_ = 0;
   /* The newest time seen, and each stream's newest decoding time. */
   Time newest_ = kNoTime, newest_video_ = kNoTime, newest_audio_ = kNoTime;
+  bool audio_expected_ = false, audio_ended_ = false;
   RingStats stats_;
 
   /* The event being recorded. */

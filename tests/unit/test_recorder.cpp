@@ -26,20 +26,25 @@ struct FakeSink : RecorderSink {
   std::vector<File> files;
   std::vector<EventSummary> events;
   bool open = false;
+  /* Called as each file opens and closes. */
+  std::function<void ()> on_open, on_close;
 
   void open_file (Time start) override
   {
     EXPECT_FALSE (open);
     files.push_back (File {start, {}, {}, {}, {}});
     open = true;
+    if (on_open)
+      on_open ();
   }
   void write (const RingPacket &packet) override
   {
     ASSERT_TRUE (open);
     File &f = files.back ();
-    if (f.video.empty () && f.audio.empty ())
+    if (f.video.empty () && f.audio.empty ()) {
       EXPECT_TRUE (packet.video && packet.keyframe) << "a file starts with "
           "its keyframe";
+    }
     const int id = *static_cast<int *> (packet.payload.get ());
     (packet.video ? f.video : f.audio).push_back (id);
     (packet.video ? f.video_times : f.audio_times).push_back (packet.pts);
@@ -49,6 +54,8 @@ struct FakeSink : RecorderSink {
     EXPECT_TRUE (open);
     files.back ().closed = true;
     open = false;
+    if (on_close)
+      on_close ();
   }
   void event_ended (const EventSummary &event) override
   {
@@ -139,6 +146,15 @@ video_packet (int i, Time pts, bool keyframe)
   v.bytes = 100;
   v.payload = std::make_shared<int> (i);
   return v;
+}
+
+/* Audio packet i at `pts`, 100 bytes. */
+RingPacket
+audio_packet (int i, Time pts)
+{
+  RingPacket a = video_packet (i, pts, true);
+  a.video = false;
+  return a;
 }
 
 /* Frames 0 to `frames` in a B-frame stream's decoding order, I0 P3 B1 B2
@@ -559,16 +575,12 @@ TEST (RecorderRing, AudioLaterThanTheVideoStillReachesTheFile)
    * for the audio of its end. */
   FakeSink sink;
   Recorder recorder (short_rolls (), sink);
-  auto audio = [&] (int i) {
-    RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
-    a.video = false;
-    recorder.add_packet (a);
-  };
   for (int i = 0; i < 100; i++) {
     recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
             i % 10 == 0));
     if (i >= 15)
-      audio (i - 15);
+      recorder.add_packet (audio_packet (i - 15, (Time) (i - 15) * kSecond /
+              10));
     recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
             i >= 40 && i < 50, 0.1, {}});
   }
@@ -584,11 +596,8 @@ TEST (RecorderRing, StoppedAudioDoesNotKeepTheFileOpen)
   for (int i = 0; i < 120; i++) {
     recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
             i % 10 == 0));
-    if (i < 45) {
-      RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
-      a.video = false;
-      recorder.add_packet (a);
-    }
+    if (i < 45)
+      recorder.add_packet (audio_packet (i, (Time) i * kSecond / 10));
     recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
             i >= 40 && i < 50, 0.1, {}});
   }
@@ -606,9 +615,7 @@ TEST (RecorderRing, AudioThatCameBeforeTheKeyframeIsWrittenAfterIt)
   FakeSink sink;
   Recorder recorder (short_rolls (), sink);
   for (int i = 0; i < 100; i++) {
-    RingPacket a = video_packet (i, (Time) i * kSecond / 10, true);
-    a.video = false;
-    recorder.add_packet (a);
+    recorder.add_packet (audio_packet (i, (Time) i * kSecond / 10));
     recorder.add_packet (video_packet (i, (Time) i * kSecond / 10,
             i % 10 == 0));
     recorder.add_frame (AnalysedFrame {(Time) i * kSecond / 10, kSecond / 10,
@@ -618,6 +625,128 @@ TEST (RecorderRing, AudioThatCameBeforeTheKeyframeIsWrittenAfterIt)
   ASSERT_EQ (sink.files.size (), 1u);
   EXPECT_EQ (sink.files[0].video, range (30, 60));
   EXPECT_EQ (sink.files[0].audio, range (30, 60));
+}
+
+/* 10 fps video with a keyframe every second, the frames in the spans
+ * [from, to) moving; `audio_from(i)`, when set, is the audio packet (its
+ * number) that arrives with video frame i, or -1 for none;
+ * `each_frame(i)` runs after frame i. Stops after `frames` frames, without
+ * finishing. */
+void
+play (Recorder &recorder, int frames,
+    const std::vector<std::pair<int, int>> &moving,
+    const std::function<int (int)> &audio_from = nullptr,
+    const std::function<void (int)> &each_frame = nullptr)
+{
+  for (int i = 0; i < frames; i++) {
+    const Time t = (Time) i * kSecond / 10;
+    recorder.add_packet (video_packet (i, t, i % 10 == 0));
+    const int a = audio_from ? audio_from (i) : -1;
+    if (a >= 0)
+      recorder.add_packet (audio_packet (a, (Time) a * kSecond / 10));
+    bool motion = false;
+    for (auto [from, to] : moving)
+      motion = motion || (i >= from && i < to);
+    recorder.add_frame (AnalysedFrame {t, kSecond / 10, motion, 0.1, {}});
+    if (each_frame)
+      each_frame (i);
+  }
+}
+
+TEST (RecorderAudio, FileWaitsForTheFirstPacketOfItsAudio)
+{
+  /* The file's audio track is made from the audio's first packet. Here
+   * the audio comes 1.5 s behind the video (its own thread, a busy
+   * machine), after the event at 0.5 s has opened its file. */
+  FakeSink sink;
+  int audio_came = 0, audio_came_at_open = -1;
+  sink.on_open = [&] { audio_came_at_open = audio_came; };
+  Recorder recorder (short_rolls (), sink);
+  recorder.expect_audio ();
+  play (recorder, 100, {{5, 10}}, [&] (int i) {
+        if (i < 15)
+          return -1;
+        audio_came++;
+        return i - 15;
+      });
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_GT (audio_came_at_open, 0);
+  EXPECT_EQ (sink.files[0].video, range (0, 20));
+  EXPECT_EQ (sink.files[0].audio, range (0, 20));
+}
+
+TEST (RecorderAudio, AudioThatEndedHoldsNoFileBack)
+{
+  /* An audio stream that ended before any packet: its files open and
+   * close when they would with no audio at all. */
+  auto open_and_close = [] (bool audio_ended) {
+    FakeSink sink;
+    int frame = 0, opened = -1, closed = -1;
+    sink.on_open = [&] { opened = frame; };
+    sink.on_close = [&] { closed = frame; };
+    Recorder recorder (short_rolls (), sink);
+    if (audio_ended) {
+      recorder.expect_audio ();
+      recorder.end_audio ();
+    }
+    play (recorder, 120, {{40, 50}}, nullptr, [&] (int i) { frame = i + 1; });
+    EXPECT_EQ (sink.files.size (), 1u);
+    if (!sink.files.empty ()) {
+      EXPECT_EQ (sink.files[0].video, range (30, 60));
+    }
+    return std::make_pair (opened, closed);
+  };
+  const auto without_audio = open_and_close (false);
+  EXPECT_GE (without_audio.second, 0);
+  EXPECT_EQ (open_and_close (true), without_audio);
+}
+
+TEST (RecorderAudio, AudioThatNeverComesIsWaitedForNoLongerThanItsLag)
+{
+  /* A camera that says it has audio and sends none: the video is recorded
+   * all the same, the file opened kAudioLagMax late and closed while the
+   * stream goes on. */
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  recorder.expect_audio ();
+  play (recorder, 120, {{40, 50}});
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_TRUE (sink.files[0].closed);
+  EXPECT_EQ (sink.files[0].video, range (30, 60));
+  EXPECT_TRUE (sink.files[0].audio.empty ());
+}
+
+TEST (RecorderAudio, FinishWritesAFileThatWaitedForItsAudio)
+{
+  /* The stream ends while the event's file still waits for the audio's
+   * first packet: nothing more comes, and the file is written. */
+  FakeSink sink;
+  Recorder recorder (short_rolls (), sink);
+  recorder.expect_audio ();
+  play (recorder, 46, {{40, 50}});
+  EXPECT_TRUE (sink.files.empty ());
+  recorder.finish (true);
+  ASSERT_EQ (sink.files.size (), 1u);
+  EXPECT_TRUE (sink.files[0].closed);
+  EXPECT_EQ (sink.files[0].video, range (30, 46));
+}
+
+TEST (RecorderAudio, FileStillWaitingForItsAudioEndsAtItsOwnEnd)
+{
+  /* No rolls, min-static 0.5 s: the next event starts 0.6 s after the
+   * first ended, while the first's file still waits for its audio (1.5 s
+   * behind). The first file ends with its own last frame. */
+  RecorderSettings settings;
+  settings.cut = CutSettings {500 * kMs, 0, 0};
+  FakeSink sink;
+  Recorder recorder (settings, sink);
+  recorder.expect_audio ();
+  play (recorder, 100, {{40, 50}, {56, 65}}, [] (int i) { return i - 15; });
+  recorder.finish (false);
+  ASSERT_EQ (sink.files.size (), 2u);
+  EXPECT_EQ (sink.files[0].video, range (40, 50));
+  EXPECT_EQ (sink.files[1].video, range (50, 65));
 }
 
 TEST (Recorder, MotionShorterThanMinMotionMakesNoEvent)
