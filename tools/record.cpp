@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -181,7 +182,13 @@ private:
   /* The files. */
   static gboolean on_writer_bus (GstBus *, GstMessage *msg, gpointer data);
   void finish_writer (Writer *w);
-  void emit_event (const std::shared_ptr<EventRecord> &event);
+  /* The event being recorded, begun if there is none. */
+  const std::shared_ptr<EventRecord> &current_event ();
+  void emit_event (const EventRecord &event);
+  /* On the main loop: the lines of the events whose files are all
+   * written, in the events' order (a later event's file may be done
+   * first); at the end of the run, of every such event. */
+  void emit_finished_events (bool at_end = false);
   void apply_retention ();
   std::string say (const std::string &text) const;
 
@@ -197,6 +204,8 @@ private:
   std::vector<std::unique_ptr<Writer>> writers_;
   Writer *current_ = nullptr;
   std::shared_ptr<EventRecord> current_event_;
+  /* Every event begun whose line is not out yet, in order. */
+  std::deque<std::shared_ptr<EventRecord>> unwritten_events_;
   unsigned events_total_ = 0, files_total_ = 0;
   RingStats ring_peak_;
 
@@ -309,6 +318,7 @@ RecordRun::run ()
   if (status_ == EXIT_DONE || session_)
     g_main_loop_run (loop_);
   g_main_loop_unref (loop_);
+  emit_finished_events (true);
   if (!o_.quiet) {
     char line[256];
     std::snprintf (line, sizeof line, "stillframe: %u events in %u files; "
@@ -906,6 +916,18 @@ RecordRun::on_frame (Session *s, GstPad *pad, GstBuffer *buffer)
 /* The files: open_file ... event_ended run under lock_, on the thread whose
  * packet or frame decided them. */
 
+const std::shared_ptr<EventRecord> &
+RecordRun::current_event ()
+{
+  if (!current_event_) {
+    current_event_ = std::make_shared<EventRecord> ();
+    current_event_->wall_zero = (std::int64_t) gst_element_get_base_time
+        (session_->pipeline);
+    unwritten_events_.push_back (current_event_);
+  }
+  return current_event_;
+}
+
 void
 RecordRun::open_file (Time start)
 {
@@ -913,12 +935,7 @@ RecordRun::open_file (Time start)
   auto w = std::make_unique<Writer> ();
   w->run = this;
   w->start = start;
-  if (!current_event_) {
-    current_event_ = std::make_shared<EventRecord> ();
-    current_event_->wall_zero = (std::int64_t) gst_element_get_base_time
-        (s->pipeline);
-  }
-  w->event = current_event_;
+  w->event = current_event ();
   const std::int64_t wall = current_event_->wall_zero + (std::int64_t) start;
   try {
     auto reserved = [this] (const std::string &name) {
@@ -1034,23 +1051,15 @@ RecordRun::close_file ()
 void
 RecordRun::event_ended (const EventSummary &event)
 {
-  if (!current_event_)
-    current_event_ = std::make_shared<EventRecord> ();
-  current_event_->ended = true;
+  current_event ()->ended = true;
   current_event_->summary = event;
   if (current_event_->pending == 0) {
     /* No file holds it (the camera never sent a keyframe for it): its
      * line all the same, from the main loop. */
-    auto *done = new std::pair<RecordRun *, std::shared_ptr<EventRecord>>
-        (this, current_event_);
-    g_idle_add_full (G_PRIORITY_DEFAULT, [] (gpointer data) {
-          auto *d = (std::pair<RecordRun *, std::shared_ptr<EventRecord>> *)
-              data;
-          d->first->emit_event (d->second);
+    g_idle_add ([] (gpointer data) {
+          ((RecordRun *) data)->emit_finished_events ();
           return G_SOURCE_REMOVE;
-        }, done, [] (gpointer p) {
-          delete (std::pair<RecordRun *, std::shared_ptr<EventRecord>> *) p;
-        });
+        }, this);
   }
   current_event_.reset ();
 }
@@ -1109,7 +1118,6 @@ RecordRun::finish_writer (Writer *w)
       != 0)
     error = std::strerror (errno);
   std::shared_ptr<EventRecord> event = w->event;
-  bool event_done = false;
   g_mutex_lock (&lock_);
   if (error.empty ()) {
     const std::pair<Time, std::string> file {w->start, w->name};
@@ -1118,7 +1126,6 @@ RecordRun::finish_writer (Writer *w)
     files_total_++;
   }
   event->pending--;
-  event_done = event->ended && event->pending == 0;
   g_mutex_unlock (&lock_);
   if (error.empty ()) {
     const std::string indexed = index_.add ({w->name, (std::uint64_t)
@@ -1145,20 +1152,42 @@ RecordRun::finish_writer (Writer *w)
       break;
     }
   g_mutex_unlock (&lock_);
-  if (event_done)
-    emit_event (event);
+  emit_finished_events ();
   apply_retention ();
 }
 
 void
-RecordRun::emit_event (const std::shared_ptr<EventRecord> &event)
+RecordRun::emit_finished_events (bool at_end)
+{
+  for (;;) {
+    std::shared_ptr<EventRecord> done;
+    g_mutex_lock (&lock_);
+    for (auto it = unwritten_events_.begin (); it != unwritten_events_.end ();
+        ++it) {
+      if ((*it)->ended && (*it)->pending == 0) {
+        done = *it;
+        unwritten_events_.erase (it);
+        break;
+      }
+      if (!at_end)
+        break;
+    }
+    g_mutex_unlock (&lock_);
+    if (!done)
+      return;
+    emit_event (*done);
+  }
+}
+
+void
+RecordRun::emit_event (const EventRecord &event)
 {
   events_total_++;
-  const std::int64_t zero = event->wall_zero;
+  const std::int64_t zero = event.wall_zero;
   std::vector<std::string> names;
-  for (const auto &file : event->files)
+  for (const auto &file : event.files)
     names.push_back (file.second);
-  const std::string line = event_json_line (event->summary, [zero] (Time t) {
+  const std::string line = event_json_line (event.summary, [zero] (Time t) {
         return zero + (std::int64_t) t; }, names);
   if (events_) {
     std::fputs (line.c_str (), events_);
