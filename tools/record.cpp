@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -47,6 +46,7 @@ struct EventRecord {
   bool ended = false;
   EventSummary summary;
   std::int64_t wall_zero = 0;   /* wall clock at running time 0, ns */
+  std::uint64_t number = 0;     /* its place in EventLines */
 };
 
 /* One event file: appsrc -> parser -> muxer -> filesink, under a hidden
@@ -184,11 +184,11 @@ private:
   void finish_writer (Writer *w);
   /* The event being recorded, begun if there is none. */
   const std::shared_ptr<EventRecord> &current_event ();
-  void emit_event (const EventRecord &event);
-  /* On the main loop: the lines of the events whose files are all
-   * written, in the events' order (a later event's file may be done
-   * first); at the end of the run, of every such event. */
-  void emit_finished_events (bool at_end = false);
+  /* Under lock_: the event's line, once it has ended and its files are
+   * written. */
+  void line_ready_if_done (const EventRecord &event);
+  /* On the main loop: the lines that may go out (EventLines::take). */
+  void write_event_lines (bool at_end = false);
   void apply_retention ();
   std::string say (const std::string &text) const;
 
@@ -204,8 +204,7 @@ private:
   std::vector<std::unique_ptr<Writer>> writers_;
   Writer *current_ = nullptr;
   std::shared_ptr<EventRecord> current_event_;
-  /* Every event begun whose line is not out yet, in order. */
-  std::deque<std::shared_ptr<EventRecord>> unwritten_events_;
+  EventLines event_lines_;
   unsigned events_total_ = 0, files_total_ = 0;
   RingStats ring_peak_;
 
@@ -318,7 +317,7 @@ RecordRun::run ()
   if (status_ == EXIT_DONE || session_)
     g_main_loop_run (loop_);
   g_main_loop_unref (loop_);
-  emit_finished_events (true);
+  write_event_lines (true);
   if (!o_.quiet) {
     char line[256];
     std::snprintf (line, sizeof line, "stillframe: %u events in %u files; "
@@ -923,7 +922,7 @@ RecordRun::current_event ()
     current_event_ = std::make_shared<EventRecord> ();
     current_event_->wall_zero = (std::int64_t) gst_element_get_base_time
         (session_->pipeline);
-    unwritten_events_.push_back (current_event_);
+    current_event_->number = event_lines_.begin ();
   }
   return current_event_;
 }
@@ -1056,8 +1055,9 @@ RecordRun::event_ended (const EventSummary &event)
   if (current_event_->pending == 0) {
     /* No file holds it (the camera never sent a keyframe for it): its
      * line all the same, from the main loop. */
+    line_ready_if_done (*current_event_);
     g_idle_add ([] (gpointer data) {
-          ((RecordRun *) data)->emit_finished_events ();
+          ((RecordRun *) data)->write_event_lines ();
           return G_SOURCE_REMOVE;
         }, this);
   }
@@ -1126,6 +1126,7 @@ RecordRun::finish_writer (Writer *w)
     files_total_++;
   }
   event->pending--;
+  line_ready_if_done (*event);
   g_mutex_unlock (&lock_);
   if (error.empty ()) {
     const std::string indexed = index_.add ({w->name, (std::uint64_t)
@@ -1152,50 +1153,39 @@ RecordRun::finish_writer (Writer *w)
       break;
     }
   g_mutex_unlock (&lock_);
-  emit_finished_events ();
+  write_event_lines ();
   apply_retention ();
 }
 
 void
-RecordRun::emit_finished_events (bool at_end)
+RecordRun::line_ready_if_done (const EventRecord &event)
 {
-  for (;;) {
-    std::shared_ptr<EventRecord> done;
-    g_mutex_lock (&lock_);
-    for (auto it = unwritten_events_.begin (); it != unwritten_events_.end ();
-        ++it) {
-      if ((*it)->ended && (*it)->pending == 0) {
-        done = *it;
-        unwritten_events_.erase (it);
-        break;
-      }
-      if (!at_end)
-        break;
-    }
-    g_mutex_unlock (&lock_);
-    if (!done)
-      return;
-    emit_event (*done);
-  }
-}
-
-void
-RecordRun::emit_event (const EventRecord &event)
-{
-  events_total_++;
+  if (!event.ended || event.pending > 0)
+    return;
   const std::int64_t zero = event.wall_zero;
   std::vector<std::string> names;
   for (const auto &file : event.files)
     names.push_back (file.second);
-  const std::string line = event_json_line (event.summary, [zero] (Time t) {
-        return zero + (std::int64_t) t; }, names);
-  if (events_) {
-    std::fputs (line.c_str (), events_);
-    std::fflush (events_);
-  }
-  if (o_.print_events) {
-    std::fputs (line.c_str (), stdout);
-    std::fflush (stdout);
+  event_lines_.ready (event.number, event_json_line (event.summary,
+          [zero] (Time t) { return zero + (std::int64_t) t; }, names));
+}
+
+void
+RecordRun::write_event_lines (bool at_end)
+{
+  g_mutex_lock (&lock_);
+  const std::vector<std::string> lines = event_lines_.take (at_end);
+  g_mutex_unlock (&lock_);
+  for (const std::string &line : lines) {
+    events_total_++;
+    if (events_) {
+      std::fputs (line.c_str (), events_);
+      std::fflush (events_);
+    }
+    if (o_.print_events) {
+      std::fputs (line.c_str (), stdout);
+      std::fflush (stdout);
+    }
   }
 }
 

@@ -309,6 +309,40 @@ event_json_line (const EventSummary &e,
 }
 
 std::uint64_t
+EventLines::begin ()
+{
+  waiting_.push_back (Waiting {next_, {}, false});
+  return next_++;
+}
+
+void
+EventLines::ready (std::uint64_t number, std::string line)
+{
+  for (Waiting &w : waiting_)
+    if (w.number == number) {
+      w.line = std::move (line);
+      w.ready = true;
+    }
+}
+
+std::vector<std::string>
+EventLines::take (bool at_end)
+{
+  std::vector<std::string> out;
+  while (!waiting_.empty () && waiting_.front ().ready) {
+    out.push_back (std::move (waiting_.front ().line));
+    waiting_.pop_front ();
+  }
+  if (at_end) {
+    for (Waiting &w : waiting_)
+      if (w.ready)
+        out.push_back (std::move (w.line));
+    waiting_.clear ();
+  }
+  return out;
+}
+
+std::uint64_t
 parse_size (const std::string &text, std::string *error)
 {
   char *end = nullptr;

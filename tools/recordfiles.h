@@ -9,6 +9,7 @@
 #include "recorder.h"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -72,6 +73,30 @@ std::string iso8601 (std::int64_t wall_ns);
 std::string event_json_line (const EventSummary &event,
     const std::function<std::int64_t (Time)> &wall_ns,
     const std::vector<std::string> &files);
+
+/* The --events lines in the events' order. An event's line is ready once
+ * all its files are written, and a later event's file may be written
+ * first: its line waits for those of the events before it. */
+class EventLines {
+public:
+  /* A new event, later than every one before; its number. */
+  std::uint64_t begin ();
+  /* Event `number`'s line is ready. */
+  void ready (std::uint64_t number, std::string line);
+  /* The lines that may go out now, in order: the ready ones before the
+   * first event still waiting, or at the end of the run, every ready one
+   * (an event whose file never finished has no line). */
+  std::vector<std::string> take (bool at_end = false);
+
+private:
+  struct Waiting {
+    std::uint64_t number;
+    std::string line;
+    bool ready;
+  };
+  std::deque<Waiting> waiting_;
+  std::uint64_t next_ = 0;
+};
 
 /* "10G", "500M", "2.5GB", "1000000": bytes (powers of 1024), or 0 with
  * `error` set. */

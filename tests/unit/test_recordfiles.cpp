@@ -194,3 +194,34 @@ TEST_F (RecordFiles, Iso8601HasTheLocalOffset)
   EXPECT_EQ (iso8601 (kWhen * 1000000000LL + 5000000),
       "2026-12-01T18:10:03.005+01:00");
 }
+
+TEST (EventLines, GoOutInTheEventsOrder)
+{
+  /* The second event's file is written before the first's. */
+  EventLines lines;
+  const auto first = lines.begin (), second = lines.begin ();
+  lines.ready (second, "second\n");
+  EXPECT_TRUE (lines.take ().empty ());
+  lines.ready (first, "first\n");
+  EXPECT_EQ (lines.take (), (std::vector<std::string> {"first\n",
+              "second\n"}));
+  EXPECT_TRUE (lines.take ().empty ());
+  const auto third = lines.begin ();
+  lines.ready (third, "third\n");
+  EXPECT_EQ (lines.take (), std::vector<std::string> {"third\n"});
+}
+
+TEST (EventLines, AtTheEndEveryReadyLineGoesOut)
+{
+  /* The first event's file never finished: the later ones still have
+   * their lines when the run ends. */
+  EventLines lines;
+  lines.begin ();
+  const auto second = lines.begin (), third = lines.begin ();
+  lines.ready (third, "third\n");
+  lines.ready (second, "second\n");
+  EXPECT_TRUE (lines.take ().empty ());
+  EXPECT_EQ (lines.take (true), (std::vector<std::string> {"second\n",
+              "third\n"}));
+  EXPECT_TRUE (lines.take (true).empty ());
+}
